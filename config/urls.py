@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("kamdesk.core.urls")),
+    path("", include("kamdesk.users.urls")),
+    path("accounts/", include("kamdesk.accounts.urls")),
+    path("contacts/", include("kamdesk.people.urls")),
+    path("imports/", include("kamdesk.imports.urls")),
+    path("api/v1/", api.urls),
+]

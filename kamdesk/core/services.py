@@ -1,0 +1,33 @@
+"""Small helpers shared by every app's services."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from kamdesk.core.errors import ServiceError
+
+
+def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Run the model's validation and raise a ServiceError that names each bad field."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
+    except ValidationError as exc:
+        raise ServiceError("Please correct the highlighted fields.", _field_errors(exc)) from exc
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()
+        }
+    return {"__all__": list(exc.messages)}
+
+
+def apply_fields(instance: models.Model, values: dict, allowed: set[str]) -> None:
+    """Set plain attributes, refusing names a caller may not change."""
+    unknown = set(values) - allowed
+    if unknown:
+        raise ServiceError(
+            "Unknown or read-only fields.", {name: ["This field cannot be set."] for name in sorted(unknown)}
+        )
+    for name, value in values.items():
+        setattr(instance, name, value)
