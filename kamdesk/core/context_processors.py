@@ -1,5 +1,19 @@
 from django.conf import settings
+from django.urls import reverse
 
 
 def kamdesk(request):
-    return {"reporting_currency": settings.REPORTING_CURRENCY}
+    """Navigation and installation-wide values every page needs."""
+    context = {"reporting_currency": settings.REPORTING_CURRENCY}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    nav = [("Contacts", "people:list")]
+    if not user.is_read_only:
+        nav.append(("Import", "imports:upload"))
+    menu = [("Change password", "password_change"), ("API tokens", "tokens")]
+    if user.is_admin:
+        menu += [("Users", "users"), ("Teams", "teams")]
+    context["nav_items"] = [{"label": label, "url": reverse(name)} for label, name in nav]
+    context["user_menu"] = [{"label": label, "url": reverse(name)} for label, name in menu]
+    return context
