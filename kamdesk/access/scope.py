@@ -62,9 +62,7 @@ def _granted(user: User, action: str) -> QuerySet:
     if action == VIEW:
         condition = Q(owner_id__in=people) | Q(memberships__user_id__in=people)
     elif user.role == Role.TEAM_LEAD:
-        condition = Q(owner_id__in=people) | Q(
-            memberships__user_id__in=people, memberships__access=Access.EDIT
-        )
+        condition = Q(owner_id__in=people) | Q(memberships__user_id__in=people, memberships__access=Access.EDIT)
     else:
         condition = Q(owner_id=user.pk) | Q(memberships__user_id=user.pk, memberships__access=Access.EDIT)
     return Account.objects.filter(condition).values("id")

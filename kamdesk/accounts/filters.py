@@ -37,15 +37,11 @@ class AccountFilter(filters.FilterSet):
     )
     country = filters.CharFilter(field_name="country", lookup_expr="iexact", label="Country (ISO code)")
     parent = filters.NumberFilter(method="filter_parent", label="Parent account id")
-    include_children = filters.BooleanFilter(
-        method="noop", label="Include subsidiaries at every level (with parent)"
-    )
+    include_children = filters.BooleanFilter(method="noop", label="Include subsidiaries at every level (with parent)")
     top_level = filters.BooleanFilter(method="filter_top_level", label="Top-level accounts only")
     active = filters.BooleanFilter(field_name="is_active", label="Active")
     tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True, label="Tag")
-    sort = filters.ChoiceFilter(
-        choices=[(k, k) for k in ORDERING], method="noop", label="Sort by", empty_label="name"
-    )
+    sort = filters.ChoiceFilter(choices=[(k, k) for k in ORDERING], method="noop", label="Sort by", empty_label="name")
 
     class Meta:
         model = Account
@@ -55,9 +51,7 @@ class AccountFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(code__icontains=value) | Q(legal_name__icontains=value)
-        )
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(legal_name__icontains=value))
 
     def filter_parent(self, queryset, name, value):
         if self.form.cleaned_data.get("include_children"):

@@ -60,9 +60,7 @@ class Account(models.Model):
     code = models.CharField("ERP code", max_length=40, unique=True)
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.CUSTOMER)
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -119,9 +117,7 @@ class AccountClosure(models.Model):
     depth = models.PositiveSmallIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ancestor", "descendant"], name="account_closure_pair")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ancestor", "descendant"], name="account_closure_pair")]
         indexes = [models.Index(fields=["descendant", "ancestor"])]
 
     def __str__(self):
@@ -154,9 +150,7 @@ class AccountMembership(models.Model):
 
     class Meta:
         ordering = ["account", "role"]
-        constraints = [
-            models.UniqueConstraint(fields=["account", "user"], name="membership_once_per_account")
-        ]
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="membership_once_per_account")]
         indexes = [models.Index(fields=["user", "access"])]
 
     def __str__(self):

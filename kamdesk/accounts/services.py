@@ -104,9 +104,7 @@ def account_create(*, actor: User | None, tags: list[str] | None = None, **field
     return account
 
 
-def account_update(
-    *, actor: User | None, account_id: int, tags: list[str] | None = None, **fields
-) -> Account:
+def account_update(*, actor: User | None, account_id: int, tags: list[str] | None = None, **fields) -> Account:
     with transaction.atomic():
         account = editable_account(actor, account_id)
         before = snapshot(account, [*AUDITED_FIELDS, "tags"])
@@ -178,11 +176,7 @@ def _move(actor: User | None, account: Account, new_parent: Account | None) -> N
         else []
     )
     AccountClosure.objects.bulk_create(
-        [
-            AccountClosure(ancestor_id=a, descendant_id=d, depth=da + dd + 1)
-            for a, da in outer
-            for d, dd in inner
-        ]
+        [AccountClosure(ancestor_id=a, descendant_id=d, depth=da + dd + 1) for a, da in outer for d, dd in inner]
     )
     shift = (new_parent.depth + 1 if new_parent else 0) - account.depth
     Account.objects.filter(id__in=subtree_ids).update(depth=F("depth") + shift)
@@ -247,9 +241,7 @@ def account_handover(
 # --- account team ------------------------------------------------------------------------------------
 
 
-def membership_set(
-    *, actor: User | None, account_id: int, user: User, role: str, access: str
-) -> AccountMembership:
+def membership_set(*, actor: User | None, account_id: int, user: User, role: str, access: str) -> AccountMembership:
     with transaction.atomic():
         account = editable_account(actor, account_id)
         if not user.is_active:

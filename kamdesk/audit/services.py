@@ -28,9 +28,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
     for name in fields:
         field = instance._meta.get_field(name)
         if field.many_to_many:
-            values[name] = (
-                ", ".join(sorted(str(o) for o in getattr(instance, name).all())) if instance.pk else ""
-            )
+            values[name] = ", ".join(sorted(str(o) for o in getattr(instance, name).all())) if instance.pk else ""
         elif field.is_relation:
             values[name] = _plain(getattr(instance, name))
         else:

@@ -16,9 +16,7 @@ def validate(instance: models.Model, *, exclude: list[str] | None = None) -> Non
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()
-        }
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
     return {"__all__": list(exc.messages)}
 
 

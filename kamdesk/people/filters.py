@@ -25,12 +25,8 @@ class ContactFilter(filters.FilterSet):
     include_subsidiaries = filters.BooleanFilter(method="noop", label="Include subsidiaries (with account)")
     account_code = filters.CharFilter(field_name="account__code", lookup_expr="iexact", label="Account code")
     buying_role = filters.MultipleChoiceFilter(choices=BuyingRole.choices)
-    owner = filters.ModelChoiceFilter(
-        queryset=User.objects.filter(is_active=True), label="Relationship owner"
-    )
-    min_influence = filters.NumberFilter(
-        field_name="influence", lookup_expr="gte", label="Influence at least"
-    )
+    owner = filters.ModelChoiceFilter(queryset=User.objects.filter(is_active=True), label="Relationship owner")
+    min_influence = filters.NumberFilter(field_name="influence", lookup_expr="gte", label="Influence at least")
     has_left = filters.BooleanFilter(field_name="has_left", label="Left the company")
     sort = filters.ChoiceFilter(choices=[(k, k) for k in ORDERING], method="noop", empty_label="name")
 

@@ -54,9 +54,7 @@ class Contact(models.Model):
     influence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    attitude = models.SmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(-2), MaxValueValidator(2)]
-    )
+    attitude = models.SmallIntegerField(null=True, blank=True, validators=[MinValueValidator(-2), MaxValueValidator(2)])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

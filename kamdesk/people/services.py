@@ -38,9 +38,7 @@ def visible_contacts(user: User):
     accounts = visible_accounts(user).values("id")
     return Contact.objects.filter(
         Q(account_id__in=accounts)
-        | Q(
-            id__in=Contact.other_accounts.through.objects.filter(account_id__in=accounts).values("contact_id")
-        )
+        | Q(id__in=Contact.other_accounts.through.objects.filter(account_id__in=accounts).values("contact_id"))
     )
 
 
@@ -69,9 +67,7 @@ def _check_reports_to(actor: User | None, contact: Contact, boss: Contact | None
     if actor is not None and not visible_contacts(actor).filter(pk=boss.pk).exists():
         raise ServiceError("The manager contact does not exist.", {"reports_to": ["Unknown contact."]})
     if contact.pk and boss.pk == contact.pk:
-        raise ServiceError(
-            "A person cannot report to themselves.", {"reports_to": ["Cannot be the same person."]}
-        )
+        raise ServiceError("A person cannot report to themselves.", {"reports_to": ["Cannot be the same person."]})
     # Walk up from the new boss; meeting the contact means the change would close a loop.
     seen, current = set(), boss
     while current is not None and current.pk not in seen:
@@ -153,9 +149,7 @@ def contact_update(
             contact.other_accounts.set(_visible_others(actor, other_accounts))
         changes = diff(before, snapshot(contact, AUDITED_FIELDS))
         if changes:
-            audit_record(
-                actor=actor, action="update", obj=contact, account_id=contact.account_id, changes=changes
-            )
+            audit_record(actor=actor, action="update", obj=contact, account_id=contact.account_id, changes=changes)
     return contact
 
 

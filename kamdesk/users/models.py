@@ -16,9 +16,7 @@ class Role(models.TextChoices):
 
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
-    lead = models.ForeignKey(
-        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
-    )
+    lead = models.ForeignKey("users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,9 +50,7 @@ class User(AbstractBaseUser):
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
     title = models.CharField(max_length=120, blank=True)
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.KAM)
     time_zone = models.CharField(max_length=64, default="UTC")

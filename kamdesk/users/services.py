@@ -99,9 +99,7 @@ def team_create(*, actor: User | None, name: str, lead: User | None = None) -> T
     validate(team)
     with transaction.atomic():
         team.save()
-        audit_record(
-            actor=actor, action="create", obj=team, changes=diff({}, snapshot(team, ["name", "lead"]))
-        )
+        audit_record(actor=actor, action="create", obj=team, changes=diff({}, snapshot(team, ["name", "lead"])))
     return team
 
 
@@ -127,9 +125,7 @@ def token_revoke(*, actor: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor, action="token_revoke", obj=token.user, changes={"token": [token.name, None]}
-        )
+        audit_record(actor=actor, action="token_revoke", obj=token.user, changes={"token": [token.name, None]})
     return token
 
 
