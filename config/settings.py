@@ -61,6 +61,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Benchmarks read per-request SQL query counts and server time from response headers; off by default.
+DEBUG_QUERY_HEADERS = env.bool("KAMDESK_QUERY_HEADERS", default=False)
+if DEBUG_QUERY_HEADERS:
+    MIDDLEWARE.insert(0, "kamdesk.core.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
