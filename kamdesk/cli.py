@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_COMMANDS = {"demo", "serve", "runserver", "bench"}
+# Commands that serve this checkout on the local machine only; `serve` for production keeps HTTPS on.
+LOCAL_COMMANDS = {"demo", "runserver", "bench"}
 
 
 def _local_secret_key() -> str:
