@@ -50,7 +50,7 @@ class ContactFilter(filters.FilterSet):
     def noop(self, queryset, name, value):
         return queryset
 
-    @property
-    def qs(self):
+    def filter_queryset(self, queryset):
+        # Runs after validation; an invalid sort value falls back to the default order.
         ordering = ORDERING.get(self.form.cleaned_data.get("sort") or "name", ORDERING["name"])
-        return super().qs.order_by(*ordering)
+        return super().filter_queryset(queryset).order_by(*ordering)
