@@ -33,7 +33,7 @@ class AccountFilter(filters.FilterSet):
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
     kind = filters.MultipleChoiceFilter(choices=AccountKind.choices)
     channel = filters.ModelMultipleChoiceFilter(
-        queryset=Channel.objects.all(), to_field_name="code", field_name="channel"
+        queryset=Channel.objects.all(), to_field_name="code", field_name="channel__code"
     )
     country = filters.CharFilter(field_name="country", lookup_expr="iexact", label="Country (ISO code)")
     parent = filters.NumberFilter(method="filter_parent", label="Parent account id")
