@@ -12,25 +12,10 @@ from kamdesk.accounts.filters import AccountFilter
 from kamdesk.accounts.models import Access, Account, AccountClosure, TeamRole, Tier, tier_label
 from kamdesk.accounts.services import account_create, account_handover, account_update, membership_set
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
+from kamdesk.core.forms import active_users, add_service_errors
 from kamdesk.users.models import User
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def add_service_errors(form: forms.Form, error: ServiceError) -> None:
-    """Show a service's refusal on the form: each message under its field, the rest at the top."""
-    placed = False
-    for field, messages in error.field_errors.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
-def active_users() -> QuerySet:
-    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "email")
 
 
 class UserChoiceField(forms.ModelChoiceField):

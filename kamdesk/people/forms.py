@@ -234,13 +234,6 @@ class ContactForm(forms.Form):
             arguments["other_accounts"] = data["other_accounts"]
         return arguments
 
-    def add_service_errors(self, message: str, field_errors: dict[str, list[str]]) -> None:
-        """Show a service's refusal next to the fields it names; anything else at the top of the form."""
-        if not field_errors:
-            self.add_error(None, message)
-        for field, messages in field_errors.items():
-            self.add_error(field if field in self.fields else None, messages)
-
 
 def initial_from_contact(contact: Contact) -> dict:
     initial = {name: getattr(contact, name) for name in PLAIN_FIELDS if name != "owner"}

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kamdesk.access.scope import EDIT, visible_accounts
 from kamdesk.audit.models import AuditEvent
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
+from kamdesk.core.forms import add_service_errors
 from kamdesk.imports.exporting import tabular_response
 from kamdesk.people import selectors, services
 from kamdesk.people.filters import ORDERING
@@ -85,7 +86,7 @@ def _call_service(form: ContactForm, service, **arguments) -> Contact | None:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ServiceError as exc:
-        form.add_service_errors(exc.message, exc.field_errors)
+        add_service_errors(form, exc)
         return None
 
 

@@ -1,7 +1,7 @@
 """Forms for signing in, passwords, API tokens and the admin's user and team pages.
 
 The forms only collect and check input; every write goes through kamdesk.users.services, whose
-ServiceError field messages are put back on the form with ``add_service_errors``.
+ServiceError field messages are put back on the form with ``kamdesk.core.forms.add_service_errors``.
 """
 
 from zoneinfo import available_timezones
@@ -11,27 +11,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
-from kamdesk.core.errors import ServiceError
+from kamdesk.core.forms import active_users
 from kamdesk.users.models import Role, Team, User
 from kamdesk.users.services import user_set_password
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
-
-
-def add_service_errors(form: forms.Form, error: ServiceError) -> None:
-    """Show a service's refusal on the form: each message under its field, the rest at the top."""
-    placed = False
-    for field, messages in error.field_errors.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
-def active_users():
-    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "email")
 
 
 class UserChoiceField(forms.ModelChoiceField):

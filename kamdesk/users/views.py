@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kamdesk.core import errors
+from kamdesk.core.forms import add_service_errors
 from kamdesk.users import services
 from kamdesk.users.forms import (
     AuditedPasswordChangeForm,
@@ -29,7 +30,6 @@ from kamdesk.users.forms import (
     TokenCreateForm,
     UserFilterForm,
     UserForm,
-    add_service_errors,
 )
 from kamdesk.users.models import ApiToken, Team, User
 
