@@ -259,3 +259,8 @@ class MembershipForm(forms.Form):
                 raise
             add_service_errors(self, error)
             return None
+
+
+class ChannelForm(forms.Form):
+    code = forms.SlugField(max_length=40, help_text="Used by imports and filters; cannot change later.")
+    name = forms.CharField(max_length=80)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from kamdesk.access.scope import EDIT, actor_accounts, people_under
-from kamdesk.accounts.models import Access, Account, AccountClosure, AccountMembership, Tag
+from kamdesk.accounts.models import Access, Account, AccountClosure, AccountMembership, Channel, Tag
 from kamdesk.audit.services import audit_record, diff, snapshot
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.services import apply_fields, validate
@@ -279,3 +279,26 @@ def membership_remove(*, actor: User | None, account_id: int, membership_id: int
             changes={"user": [str(membership.user), None], "role": [membership.role, None]},
         )
         membership.delete()
+
+
+# --- channels (an editable list, kept by admins) -------------------------------------------------
+
+
+def channel_save(*, actor: User | None, code: str, name: str, channel_id: int | None = None) -> Channel:
+    """Add a channel, or rename one (its code stays: imports and filters refer to it)."""
+    if not _is_admin(actor):
+        raise PermissionDenied("Only admins can change the list of channels.")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().filter(pk=channel_id).first() if channel_id else Channel()
+        if channel is None:
+            raise NotFound("Channel not found.")
+        before = snapshot(channel, ["code", "name"]) if channel.pk else {}
+        if not channel.pk:
+            channel.code = code.strip().lower()
+        channel.name = name.strip()
+        validate(channel)
+        channel.save()
+        changes = diff(before, snapshot(channel, ["code", "name"]))
+        if changes:
+            audit_record(actor=actor, action="update" if before else "create", obj=channel, changes=changes)
+    return channel

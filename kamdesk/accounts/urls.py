@@ -8,6 +8,7 @@ urlpatterns = [
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.account_export_view, name="export"),
     path("export/", views.account_export_view, name="export"),
     path("new/", views.account_create_view, name="create"),
+    path("channels/", views.channel_list_view, name="channels"),
     path("<int:pk>/", views.account_detail_view, name="detail"),
     path("<int:pk>/edit/", views.account_edit_view, name="edit"),
     path("<int:pk>/handover/", views.account_handover_view, name="handover"),

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +23,8 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kamdesk.access.scope import can_edit_account, can_see_account
-from kamdesk.accounts.forms import AccountForm, HandoverForm, MembershipForm, prepare_filter_form
-from kamdesk.accounts.models import Account, AccountMembership, tier_label
+from kamdesk.accounts.forms import AccountForm, ChannelForm, HandoverForm, MembershipForm, prepare_filter_form
+from kamdesk.accounts.models import Account, AccountMembership, Channel, tier_label
 from kamdesk.accounts.selectors import (
     account_breadcrumb,
     account_children,
@@ -31,9 +32,10 @@ from kamdesk.accounts.selectors import (
     account_list,
     account_team,
 )
-from kamdesk.accounts.services import membership_remove
+from kamdesk.accounts.services import channel_save, membership_remove
 from kamdesk.audit.models import AuditEvent
 from kamdesk.core import errors
+from kamdesk.core.forms import add_service_errors
 from kamdesk.imports.exporting import tabular_response
 from kamdesk.people.models import Contact
 from kamdesk.people.selectors import account_stakeholders
@@ -350,3 +352,35 @@ def _handover_message(account: Account, moved: list[Account], new_owner) -> str:
         return f"{account.name} handed over to {new_owner}."
     noun = "subsidiary" if subsidiaries == 1 else "subsidiaries"
     return f"{account.name} and {subsidiaries} {noun} handed over to {new_owner}."
+
+
+# --- channels ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_list_view(request: HttpRequest) -> HttpResponse:
+    """The editable list of trade channels: admins add and rename; everyone else may only look."""
+    if not request.user.is_admin:
+        raise PermissionDenied("Only admins can change the list of channels.")
+    form = ChannelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = channel_save(
+                actor=request.user, channel_id=_int_or_none(request.POST.get("channel_id")), **form.cleaned_data
+            )
+        except errors.NotFound as error:
+            _refuse(error)
+        except errors.ServiceError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Channel “{channel.name}” saved.")
+            return redirect("accounts:channels")
+    counts = dict(Account.objects.values_list("channel_id").annotate(n=Count("id")).values_list("channel_id", "n"))
+    channels = [(channel, counts.get(channel.pk, 0)) for channel in Channel.objects.order_by("name")]
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "accounts/channel_list.html", {"channels": channels, "form": form}, status=status)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
