@@ -146,7 +146,9 @@ def contact_update(
         validate(contact)
         contact.save()
         if other_accounts is not None:
-            contact.other_accounts.set(_visible_others(actor, other_accounts))
+            # The actor chooses among the accounts they see; links to accounts beyond their access stay.
+            beyond_reach = contact.other_accounts.exclude(id__in=actor_accounts(actor).values("id"))
+            contact.other_accounts.set([*_visible_others(actor, other_accounts), *beyond_reach])
         changes = diff(before, snapshot(contact, AUDITED_FIELDS))
         if changes:
             audit_record(actor=actor, action="update", obj=contact, account_id=contact.account_id, changes=changes)
