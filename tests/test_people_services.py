@@ -152,8 +152,6 @@ def test_delete_relinks_direct_reports_to_the_deleted_persons_manager(world):
 
 
 def test_update_keeps_further_accounts_beyond_the_editors_reach(world):
-    from kamdesk.people.services import contact_update
-
     contact = make_contact(world.global_account, other_accounts=[world.hidden, world.subsidiary])
     contact_update(actor=world.kam_a, contact_id=contact.pk, other_accounts=[])
     assert set(contact.other_accounts.values_list("code", flat=True)) == {"X-001"}
