@@ -1,0 +1,39 @@
+"""Forms of the import page: the upload (with its size limit) and the confirmation of a previewed file."""
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from kamdesk.imports.columns import ACCOUNTS, CONTACTS
+
+KIND_CHOICES = [(ACCOUNTS, "Accounts"), (CONTACTS, "Contacts (stakeholders)")]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial=ACCOUNTS, label="The file holds")
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"CSV (UTF-8, separated by commas or semicolons) or Excel .xlsx; at most "
+            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}."
+        )
+        self.fields["file"].widget.attrs["accept"] = ".csv,.txt,.xlsx,.xlsm,.xls"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the largest file accepted is {filesizeformat(limit)}. "
+                "Split it into smaller files, or import it with the kamdesk import command."
+            )
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    partial = forms.BooleanField(
+        required=False, label="Import only the rows without errors and leave the rejected rows out"
+    )
