@@ -172,6 +172,9 @@ if env.bool("BEHIND_PROXY", default=False):
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Where an uploaded import file waits between its preview and the confirmation (deleted after import;
+# unconfirmed files after 12 hours). Several web nodes need a shared directory or STORAGES["imports"].
+IMPORT_STAGING_DIR = env.path("IMPORT_STAGING_DIR", default=BASE_DIR / "var" / "imports")
 
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

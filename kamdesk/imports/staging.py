@@ -24,7 +24,7 @@ KEEP_FOR = timedelta(hours=12)
 def staging_storage() -> Storage:
     if "imports" in settings.STORAGES:
         return storages["imports"]
-    location = getattr(settings, "IMPORT_STAGING_DIR", settings.BASE_DIR / "var" / "imports")
+    location = settings.IMPORT_STAGING_DIR
     return FileSystemStorage(location=location, file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
