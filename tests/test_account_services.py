@@ -195,3 +195,20 @@ def test_audit_events_are_append_only(world):
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+
+
+def test_handover_to_a_team_gives_the_account_to_its_lead(world):
+    moved = account_handover(actor=None, account_id=world.hidden.pk, team=world.team, reason="New territory")
+    assert [a.owner for a in moved] == [world.lead]
+
+
+def test_handover_needs_exactly_one_recipient_and_a_team_with_a_lead(world):
+    from tests.factories import make_team
+
+    with pytest.raises(ServiceError):
+        account_handover(actor=None, account_id=world.hidden.pk, reason="x")
+    with pytest.raises(ServiceError):
+        account_handover(actor=None, account_id=world.hidden.pk, reason="x", team=world.team, new_owner=world.kam_a)
+    with pytest.raises(ServiceError) as exc:
+        account_handover(actor=None, account_id=world.hidden.pk, reason="x", team=make_team("Leaderless"))
+    assert "team" in exc.value.field_errors

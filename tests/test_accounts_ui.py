@@ -206,7 +206,8 @@ def test_htmx_filter_request_returns_only_the_results_block(catalog, client):
 
 def test_list_without_javascript_is_a_plain_get_form(world, login):
     html = login(world.kam_a).get(reverse("accounts:list")).content.decode()
-    form = html[html.index('<form method="get"') :].split(">")[0]
+    main = html[html.index("<main") :]
+    form = main[main.index('<form method="get"') :].split(">")[0]
     assert 'action="/accounts/"' in form
     assert 'hx-get="/accounts/"' in form and 'hx-push-url="true"' in form
 
@@ -647,3 +648,13 @@ def test_list_and_account_page_query_counts_do_not_grow_with_data(db, client, ro
     large = [_count_queries(client, url) for url in urls]
     assert large == small, list(zip(urls, small, large, strict=True))
     assert max(large) <= 16
+
+
+def test_handover_page_hands_an_account_to_a_team(world, login):
+    client = login(world.lead)
+    response = client.post(
+        f"/accounts/{world.account_b.pk}/handover/", {"team": world.team.pk, "reason": "Team account from now on"}
+    )
+    assert response.status_code == 302
+    world.account_b.refresh_from_db()
+    assert world.account_b.owner == world.lead

@@ -386,3 +386,11 @@ def test_kamdesk_serve_answers_over_http_and_logs_requests(sqlite_file_env):
         output = server.communicate(timeout=30)[0]
     assert f"kamdesk on http://127.0.0.1:{port}/" in output
     assert '"GET /healthz HTTP/1.1" 200' in output
+
+
+def test_account_handover_to_a_team(world):
+    out = io.StringIO()
+    call_command("account", "handover", "X-001", "--team", "North", "--reason", "Reorganisation", stdout=out)
+    assert "lead@example.com now owns 1 account" in out.getvalue()
+    with pytest.raises(CommandError, match="not both"):
+        call_command("account", "handover", "X-001", "kam.a@example.com", "--team", "North", "--reason", "x")

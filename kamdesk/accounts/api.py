@@ -45,7 +45,7 @@ from kamdesk.core.api import (
     require_writer,
 )
 from kamdesk.core.errors import NotFound, ServiceError
-from kamdesk.users.models import User
+from kamdesk.users.models import Team, User
 
 router = Router(tags=["accounts"])
 
@@ -96,6 +96,13 @@ def _user(user: User, user_id: int | None, field: str) -> User | None:
     if found is None:
         raise ServiceError("That user does not exist.", {field: ["Unknown user."]})
     return found
+
+
+def _team(team_id: int) -> Team:
+    team = Team.objects.select_related("lead").filter(pk=team_id).first()
+    if team is None:
+        raise ServiceError("That team does not exist.", {"team_id": ["Unknown team."]})
+    return team
 
 
 def _channel(code: str | None) -> Channel | None:
@@ -206,17 +213,20 @@ def handover_account(request: HttpRequest, account_id: ObjectId, payload: Handov
     require_writer(user)
     with transaction.atomic():
         editable_account(user, account_id)
-        new_owner = _user(user, payload.new_owner_id, "new_owner_id")
+        new_owner = _user(user, payload.new_owner_id, "new_owner_id") if payload.new_owner_id else None
+        team = _team(payload.team_id) if payload.team_id else None
         moved = account_handover(
             actor=user,
             account_id=account_id,
             new_owner=new_owner,
+            team=team,
             reason=payload.reason,
             include_subsidiaries=payload.include_subsidiaries,
             transfer_contacts=payload.transfer_contacts,
             keep_previous_owner=payload.keep_previous_owner,
         )
-    return {"new_owner_id": new_owner.pk, "new_owner_name": str(new_owner), "handed_over": moved}
+    owner = moved[0].owner
+    return {"new_owner_id": owner.pk, "new_owner_name": str(owner), "handed_over": moved}
 
 
 # --- account team -------------------------------------------------------------------------------------------------

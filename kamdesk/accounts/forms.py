@@ -13,7 +13,7 @@ from kamdesk.accounts.models import Access, Account, AccountClosure, TeamRole, T
 from kamdesk.accounts.services import account_create, account_handover, account_update, membership_set
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.forms import active_users, add_service_errors
-from kamdesk.users.models import User
+from kamdesk.users.models import Team, User
 
 # --- helpers -----------------------------------------------------------------------------------------
 
@@ -203,7 +203,16 @@ def _is_access_refusal(error: ServiceError) -> bool:
 
 
 class HandoverForm(forms.Form):
-    new_owner = UserChoiceField(queryset=User.objects.none(), label="New owner", empty_label="Choose a person")
+    new_owner = UserChoiceField(
+        queryset=User.objects.none(), required=False, label="New owner", empty_label="Choose a person"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.exclude(lead=None).select_related("lead"),
+        required=False,
+        label="…or a team",
+        empty_label="No team",
+        help_text="The team's lead becomes the owner.",
+    )
     reason = forms.CharField(
         label="Reason",
         error_messages={"required": "Say why the account is handed over."},

@@ -183,7 +183,8 @@ class MembershipIn(InputSchema):
 
 
 class HandoverIn(InputSchema):
-    new_owner_id: ObjectId
+    new_owner_id: ObjectId | None = Field(None, description="The new owner; or give team_id instead.")
+    team_id: ObjectId | None = Field(None, description="Hand over to this team: its lead becomes the owner.")
     reason: Text(1000, min_length=1)
     include_subsidiaries: bool = Field(False, description="Also subsidiaries owned by the same person.")
     transfer_contacts: bool = Field(True, description="Move the previous owner's stakeholder relationships.")

@@ -12,7 +12,7 @@ from kamdesk.accounts.models import Access, Account, AccountClosure, AccountMemb
 from kamdesk.audit.services import audit_record, diff, snapshot
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.services import apply_fields, validate
-from kamdesk.users.models import Role, User
+from kamdesk.users.models import Role, Team, User
 
 AUDITED_FIELDS = [
     "code",
@@ -192,18 +192,21 @@ def account_handover(
     *,
     actor: User | None,
     account_id: int,
-    new_owner: User,
     reason: str,
+    new_owner: User | None = None,
+    team: Team | None = None,
     include_subsidiaries: bool = False,
     transfer_contacts: bool = True,
     keep_previous_owner: bool = False,
 ) -> list[Account]:
     """Give an account (optionally its subsidiaries owned by the same person, and that person's stakeholder
-    relationships there) to a new owner in one step. The reason is kept in the history."""
+    relationships there) to a new owner — a person, or a team, whose lead takes it — in one step. The reason
+    is kept in the history."""
     from kamdesk.people.models import Contact  # people depends on accounts, not the other way round
 
     if not reason.strip():
         raise ServiceError("Say why the account is handed over.", {"reason": ["A reason is required."]})
+    new_owner = _handover_recipient(new_owner, team)
     with transaction.atomic():
         account = editable_account(actor, account_id)
         previous = account.owner
@@ -236,6 +239,21 @@ def account_handover(
                 note=reason.strip(),
             )
     return moved
+
+
+def _handover_recipient(new_owner: User | None, team: Team | None) -> User:
+    if (new_owner is None) == (team is None):
+        raise ServiceError(
+            "Hand the account over to one person or to one team.",
+            {"new_owner": ["Choose a new owner or a team, not both."]},
+        )
+    if new_owner is not None:
+        return new_owner
+    if team.lead is None or not team.lead.is_active:
+        raise ServiceError(
+            f"Team {team} has no active lead to take the account.", {"team": ["This team has no active lead."]}
+        )
+    return team.lead
 
 
 # --- account team ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kamdesk.accounts.models import Access, Account, AccountMembership, TeamRole
 from kamdesk.accounts.services import account_handover, membership_remove, membership_set
 from kamdesk.core.errors import ServiceError
-from kamdesk.users.management.cli_support import command_error, user_by_email
+from kamdesk.users.management.cli_support import command_error, team_by_name, user_by_email
 
 
 def account_by_code(code: str) -> Account:
@@ -42,7 +42,8 @@ class Command(BaseCommand):
 
         handover = actions.add_parser("handover", help="Give the account to a new owner.")
         handover.add_argument("code", metavar="ACCOUNT_CODE")
-        handover.add_argument("email", metavar="EMAIL", help="The new owner.")
+        handover.add_argument("email", metavar="EMAIL", nargs="?", help="The new owner (or use --team).")
+        handover.add_argument("--team", metavar="TEAM", help="Hand over to this team: its lead becomes the owner.")
         handover.add_argument("--reason", required=True, help="Why; kept in the account's history.")
         handover.add_argument(
             "--include-subsidiaries",
@@ -57,7 +58,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         account = account_by_code(options["code"])
-        user = user_by_email(options["email"])
+        if action == "handover" and options.get("team"):
+            if options["email"]:
+                raise CommandError("Give either a new owner's EMAIL or --team, not both.")
+            user = None
+        elif options.get("email"):
+            user = user_by_email(options["email"])
+        else:
+            raise CommandError("Give the user's EMAIL.")
         try:
             if action == "grant":
                 self.grant(account, user, role=options["role"], access=options["access"])
@@ -93,9 +101,11 @@ class Command(BaseCommand):
             actor=None,
             account_id=account.pk,
             new_owner=user,
+            team=team_by_name(options["team"]) if options.get("team") else None,
             reason=options["reason"],
             include_subsidiaries=options["include_subsidiaries"],
             keep_previous_owner=options["keep_previous_owner"],
         )
         codes = ", ".join(a.code for a in moved)
-        self.stdout.write(f"{user.email} now owns {len(moved)} account{'s' if len(moved) != 1 else ''}: {codes}.")
+        owner = moved[0].owner
+        self.stdout.write(f"{owner.email} now owns {len(moved)} account{'s' if len(moved) != 1 else ''}: {codes}.")
