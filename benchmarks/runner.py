@@ -1,0 +1,615 @@
+"""The benchmark behind ``kamdesk bench``: page speed and SQL query counts over real HTTP.
+
+For each size it
+1. prepares a database with the demo portfolio (``python -m benchmarks.runner prepare`` in a subprocess
+   pointed at the bench database; a portfolio already there with the same size, seed and scale is reused),
+2. starts gunicorn on a free localhost port — one sync worker, production settings, with
+   ``KAMDESK_QUERY_HEADERS=1`` so that every response carries ``X-Query-Count`` and ``Server-Timing``,
+3. signs in a team lead (the one who sees the most accounts) and the admin, and requests each page a few
+   times to warm up, then ``requests`` times measuring the server time (from ``Server-Timing``), the
+   client's round trip and the query count.
+
+The orchestrating process never opens the bench database itself; everything that does runs in the
+subprocesses, so the bench never touches the database of the shell it runs in.
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_REQUESTS = 50
+DEFAULT_WARMUP = 5
+BENCH_TOKEN_NAME = "kamdesk bench"
+SERVER_START_TIMEOUT = 60  # seconds
+REQUEST_TIMEOUT = 60
+ROLES = ("team_lead", "admin")
+ROLE_LABELS = {"team_lead": "Team lead", "admin": "Admin"}
+
+
+class BenchError(Exception):
+    """The benchmark cannot run or a page did not answer as it must; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str
+    auth: str  # "session" (a signed-in browser) or "token" (a script with an API token)
+    target_p95_ms: float  # the goal at size M
+
+
+PAGES = (
+    Page("accounts_list", "Accounts list", "session", 50),
+    Page("filtered_list", "Accounts list, filtered", "session", 50),
+    Page("account_360", "Account 360", "session", 60),
+    Page("api_list", "API accounts list", "token", 50),
+)
+
+
+# --- statistics ------------------------------------------------------------------------------------------
+
+
+def percentile(values, p: float) -> float:
+    """The p-th percentile (0-100) with linear interpolation between the two nearest ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile must be between 0 and 100, not {p}")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summarise(values) -> dict:
+    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
+
+
+# --- the bench database -------------------------------------------------------------------------------------
+
+
+def default_database_url(size: str, scale: float) -> str:
+    suffix = "" if scale == 1 else f"-x{scale:g}"
+    return f"sqlite:///{BASE_DIR / 'var' / f'bench-{size}{suffix}.sqlite3'}"
+
+
+def describe_database(url: str) -> str:
+    """'sqlite var/bench-S.sqlite3' or 'postgresql kamdesk_bench': the URL without credentials."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        path = Path(parts.path[1:] if parts.path.startswith("//") else parts.path.lstrip("/"))
+        shown = path.relative_to(BASE_DIR) if path.is_absolute() and path.is_relative_to(BASE_DIR) else path
+        return f"sqlite {shown}"
+    vendor = "postgresql" if parts.scheme.startswith(("postgres", "pgsql")) else parts.scheme
+    return f"{vendor} {parts.path.strip('/')}"
+
+
+def check_database_url(url: str) -> None:
+    parts = urlsplit(url)
+    if not parts.scheme:
+        raise BenchError(f"{url!r} is not a database URL (e.g. postgres://postgres@127.0.0.1:5432/kamdesk_bench).")
+    if parts.scheme.startswith("sqlite"):
+        if parts.path.strip("/") in ("", ":memory:"):
+            raise BenchError("The bench needs a database file the server process can open, not an in-memory one.")
+    elif parts.path.strip("/") in ("", "test"):
+        raise BenchError(
+            "Give the bench its own database (e.g. .../kamdesk_bench): it replaces the data it finds there, "
+            "and 'test' belongs to the test suite."
+        )
+
+
+def subprocess_environment(database_url: str, **extra: str) -> dict:
+    """The environment of the prepare step and the server: same secret key (sessions must match), the
+    bench database, production settings over plain HTTP on localhost."""
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="false",
+        KAMDESK_TESTING="false",
+        HTTPS="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")])),
+    )
+    env.update(extra)
+    return env
+
+
+def prepare_database(size: str, seed: int, scale: float, database_url: str) -> dict:
+    """Run the prepare step in a subprocess; returns what it reports (users, sessions, tokens, page paths)."""
+    argv = [sys.executable, "-m", "benchmarks.runner", "prepare", f"--size={size}", f"--seed={seed}"]
+    argv.append(f"--scale={scale}")
+    result = subprocess.run(
+        argv, cwd=BASE_DIR, env=subprocess_environment(database_url), capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        last_lines = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise BenchError(f"Preparing the bench database failed:\n{last_lines}")
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError) as exc:
+        output = (result.stdout + result.stderr)[-2000:]
+        raise BenchError(f"The prepare step printed no report:\n{output}") from exc
+
+
+# --- the server ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with one sync worker: each request runs alone, so its timing is the server's own."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in __exit__, after the server)
+
+    def __enter__(self) -> "Server":
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--chdir",
+            str(BASE_DIR),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ]
+        env = subprocess_environment(self.database_url, KAMDESK_QUERY_HEADERS="1")
+        self.process = subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_until_ready()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return "\n".join(self.log.read().strip().splitlines()[-20:])
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"The server stopped at start-up:\n{self.output()}")
+            try:
+                if get(self.port, "/healthz", {}).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"The server did not answer /healthz within {SERVER_START_TIMEOUT} s:\n{self.output()}")
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes
+    round_trip_ms: float
+
+
+def get(port: int, path: str, headers: dict) -> Answer:
+    """One GET on a fresh connection (gunicorn's sync worker closes it after each answer); no redirects."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        started = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        return Answer(response.status, response.reason, response.headers, body, elapsed)
+    finally:
+        connection.close()
+
+
+SERVER_TIMING = re.compile(r"\bapp;dur=([0-9.]+)")
+
+
+def _check_answer(answer: Answer, page: Page, path: str, role: str) -> tuple[float, int]:
+    """(server time in ms, query count) of a good answer; BenchError for anything else."""
+    where = f"{page.label} ({path}) as {ROLE_LABELS[role].lower()}"
+    if answer.status != 200:
+        location = answer.headers.get("Location")
+        hint = f" → {location}" if location else ""
+        excerpt = answer.body[:300].decode("utf-8", "replace").strip()
+        raise BenchError(f"{where} answered {answer.status} {answer.reason}{hint}; the benchmark needs 200.\n{excerpt}")
+    timing = SERVER_TIMING.search(answer.headers.get("Server-Timing", ""))
+    count = answer.headers.get("X-Query-Count")
+    if timing is None or count is None:
+        raise BenchError(
+            f"{where} answered without X-Query-Count/Server-Timing headers: the server must run with "
+            "KAMDESK_QUERY_HEADERS=1 (kamdesk.core.middleware.QueryCountMiddleware)."
+        )
+    return float(timing.group(1)), int(count)
+
+
+@dataclass
+class Samples:
+    server_ms: list[float]
+    round_trip_ms: list[float]
+    queries: list[int]
+    sizes: list[int]
+
+
+def measure_user(port: int, paths: dict, user: dict, role: str, requests: int, warmup: int) -> dict:
+    """Every page of one user, in rounds (one request per page per round): a burst of other work on the
+    machine then slows all pages a little instead of one page a lot."""
+    samples = {page.key: Samples([], [], [], []) for page in PAGES}
+    for round_number in range(warmup + requests):
+        for page in PAGES:
+            path = paths[page.key]
+            answer = get(port, path, _headers(page, user))
+            server_ms, queries = _check_answer(answer, page, path, role)
+            if round_number >= warmup:
+                sample = samples[page.key]
+                sample.server_ms.append(server_ms)
+                sample.round_trip_ms.append(answer.round_trip_ms)
+                sample.queries.append(queries)
+                sample.sizes.append(len(answer.body))
+    return {page.key: _page_result(page, paths[page.key], samples[page.key]) for page in PAGES}
+
+
+def _page_result(page: Page, path: str, sample: Samples) -> dict:
+    return {
+        "path": path,
+        "server_ms": summarise(sample.server_ms),
+        "round_trip_ms": summarise(sample.round_trip_ms),
+        "queries": Counter(sample.queries).most_common(1)[0][0],
+        "queries_varied": len(set(sample.queries)) > 1,
+        "bytes": max(sample.sizes),
+        "target_p95_ms": page.target_p95_ms,
+        "meets_target": percentile(sample.server_ms, 95) <= page.target_p95_ms,
+    }
+
+
+def _headers(page: Page, user: dict) -> dict:
+    if page.auth == "token":
+        return {"Authorization": f"Bearer {user['token']}", "Accept": "application/json"}
+    name, value = user["session_cookie"]
+    return {"Cookie": f"{name}={value}", "Accept": "text/html"}
+
+
+# --- one size, several sizes ------------------------------------------------------------------------------
+
+
+def bench_size(
+    size: str, *, seed: int, scale: float, requests: int, warmup: int, database_url: str | None, log=None
+) -> dict:
+    log = log or (lambda message: None)
+    url = database_url or default_database_url(size, scale)
+    check_database_url(url)
+    log(f"Size {size}: preparing {describe_database(url)}…")
+    prepared = prepare_database(size, seed, scale, url)
+    how = f"generated in {prepared['generation_seconds']:.1f} s" if prepared["generated"] else "reused"
+    data = prepared["data"]
+    log(f"Size {size}: {data['accounts']:,} accounts, {data['contacts']:,} stakeholders ({how}).")
+    pages: dict[str, dict] = {}
+    load_before = _load_average()
+    with Server(url) as server:
+        log(f"Size {size}: measuring on http://127.0.0.1:{server.port}/ ({warmup} + {requests} rounds over all pages)…")
+        try:
+            for role in ROLES:
+                user = prepared["users"][role]
+                pages[role] = measure_user(server.port, prepared["pages"], user, role, requests, warmup)
+        except BenchError as exc:
+            server_log = server.output()
+            raise BenchError(f"{exc}\nServer log:\n{server_log}" if server_log else str(exc)) from exc
+    return {
+        "size": size,
+        "scale": scale,
+        "database": describe_database(url),
+        "data": prepared["data"],
+        "generated": prepared["generated"],
+        "generation_seconds": prepared["generation_seconds"],
+        "users": {
+            role: {"email": prepared["users"][role]["email"], "visible_accounts": prepared["users"][role]["visible"]}
+            for role in ROLES
+        },
+        "subjects": prepared["subjects"],
+        "pages": pages,
+        # Other work on the machine slows every page down; keep the load next to the numbers.
+        "load_average": {"before": load_before, "after": _load_average(), "cpus": os.cpu_count()},
+    }
+
+
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # not available on every platform
+        return None
+
+
+def compare_query_counts(runs: list[dict]) -> list[dict]:
+    """Pages whose query count differs between the sizes measured (empty: no N+1 anywhere)."""
+    differences = []
+    for role in ROLES:
+        for page in PAGES:
+            counts = {run["size"]: run["pages"][role][page.key]["queries"] for run in runs}
+            if len(set(counts.values())) > 1:
+                differences.append({"user": role, "page": page.key, "queries": counts})
+    return differences
+
+
+def run_bench(
+    sizes: list[str],
+    *,
+    seed: int,
+    scale: float = 1.0,
+    requests: int = DEFAULT_REQUESTS,
+    warmup: int = DEFAULT_WARMUP,
+    database_url: str | None = None,
+    log=None,
+) -> dict:
+    runs = [
+        bench_size(size, seed=seed, scale=scale, requests=requests, warmup=warmup, database_url=database_url, log=log)
+        for size in sizes
+    ]
+    differences = compare_query_counts(runs) if len(runs) > 1 else []
+    return {
+        "seed": seed,
+        "requests": requests,
+        "warmup": warmup,
+        "runs": runs,
+        "query_counts_equal": (not differences) if len(runs) > 1 else None,
+        "query_count_differences": differences,
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = []
+    for run in report["runs"]:
+        data = run["data"]
+        lines.append(
+            f"Size {run['size']} on {run['database']}: {data['accounts']:,} accounts, {data['contacts']:,} "
+            f"stakeholders, {data['users']} users; {report['requests']} measured rounds over all pages after "
+            f"{report['warmup']} warm-up rounds."
+        )
+        load = run["load_average"]
+        if load["before"] is not None:
+            lines.append(f"Load average {load['before']} before, {load['after']} after, on {load['cpus']} CPUs.")
+        subject = run["subjects"]
+        lines.append(
+            f"Account 360: {subject['account_360']['name']} ({subject['account_360']['subsidiaries']} subsidiaries); "
+            f"filtered list: {subject['filtered_list']['rows']} matching accounts."
+        )
+        for role in ROLES:
+            user = run["users"][role]
+            lines.append("")
+            lines.append(f"{ROLE_LABELS[role]} {user['email']} (sees {user['visible_accounts']:,} accounts)")
+            lines.append(
+                f"  {'page':<26}{'server p50':>12}{'server p95':>12}{'client p50':>12}{'client p95':>12}"
+                f"{'queries':>9}{'target p95':>12}"
+            )
+            for page in PAGES:
+                result = run["pages"][role][page.key]
+                server, client = result["server_ms"], result["round_trip_ms"]
+                timings = "".join(
+                    f"{value:>9.1f} ms" for value in (server["p50"], server["p95"], client["p50"], client["p95"])
+                )
+                varied = "~" if result["queries_varied"] else " "
+                target = f"≤ {page.target_p95_ms:g} ms"
+                verdict = "ok" if result["meets_target"] else "SLOW"
+                lines.append(f"  {page.label:<26}{timings}{result['queries']:>8}{varied}{target:>12}  {verdict}")
+        lines.append("")
+    if report["query_counts_equal"] is not None:
+        sizes = " and ".join(run["size"] for run in report["runs"])
+        if report["query_counts_equal"]:
+            lines.append(f"Query counts per page are the same at {sizes}.")
+        else:
+            lines.append(f"Query counts per page differ between {sizes}:")
+            for difference in report["query_count_differences"]:
+                counts = ", ".join(f"{size}: {n}" for size, n in difference["queries"].items())
+                lines.append(f"  {ROLE_LABELS[difference['user']]}, {difference['page']}: {counts}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- the prepare step (runs inside the subprocess, on the bench database) -----------------------------------
+
+
+def _session_cookie(user) -> list[str]:
+    """A signed-in session for ``user``, made the way Django's own login stores one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return [settings.SESSION_COOKIE_NAME, store.session_key]
+
+
+def _ensure_portfolio(size: str, seed: int, scale: float) -> tuple[bool, float | None]:
+    from benchmarks.generator import (
+        holds_only_demo_data,
+        plan_portfolio,
+        portfolio_present,
+        refresh_planner_statistics,
+        reset_portfolio,
+        write_portfolio,
+    )
+
+    portfolio = plan_portfolio(size, seed, scale)
+    if portfolio_present(portfolio):
+        refresh_planner_statistics()  # cheap, and the database may have been loaded by other means
+        return False, None
+    if not holds_only_demo_data():
+        raise BenchError(
+            "The bench database holds users who are not demo users; refusing to replace its data. "
+            "Point --database-url at a database of its own."
+        )
+    reset_portfolio()
+    summary = write_portfolio(portfolio)
+    return True, round(summary.seconds, 2)
+
+
+def _subjects(lead) -> dict:
+    """What to request: the biggest global account the lead sees, and a filter that matches some rows."""
+    from django.db.models import Count
+
+    from kamdesk.access.scope import visible_accounts
+
+    visible = visible_accounts(lead)
+    group = (
+        visible.filter(depth=0)
+        .annotate(subtree=Count("descendant_links"))
+        .order_by("-subtree", "id")
+        .values("id", "name", "subtree")
+        .first()
+    )
+    if group is None or group["subtree"] < 2:
+        raise BenchError("The team lead sees no global account with subsidiaries; regenerate the bench database.")
+    country = (
+        visible.filter(tier="key").exclude(country="").values("country").annotate(n=Count("id")).order_by("-n").first()
+    )
+    if country is None:
+        raise BenchError("The team lead sees no key accounts to filter by; regenerate the bench database.")
+    params = {"tier": "key", "country": country["country"], "sort": "-name"}
+    return {
+        "account_360": {"id": group["id"], "name": group["name"], "subsidiaries": group["subtree"] - 1},
+        "filtered_list": {"params": params, "rows": visible.filter(tier="key", country=country["country"]).count()},
+    }
+
+
+def _static_files_stale() -> bool:
+    """Production settings serve hashed file names from a manifest: (re)build it when it is missing or
+    older than any static source file, so no page fails on a file added since the last build."""
+    from django.contrib.staticfiles.finders import get_finders
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin):
+        return False
+    manifest = Path(storage.path(storage.manifest_name))
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(
+        Path(source.path(name)).stat().st_mtime > built for finder in get_finders() for name, source in finder.list([])
+    )
+
+
+def _pick_lead(leads: list) -> tuple:
+    """The team lead who sees the most accounts (among those who see a global account to open)."""
+    from kamdesk.access.scope import visible_accounts
+
+    for lead in sorted(leads, key=lambda u: (-visible_accounts(u).count(), u.pk)):
+        try:
+            return lead, _subjects(lead)
+        except BenchError:
+            continue
+    raise BenchError("No demo team lead sees a global account with subsidiaries; regenerate the bench database.")
+
+
+def prepare(size: str, seed: int, scale: float) -> dict:
+    """Migrate, make sure the portfolio is there, sign the bench users in. Runs on the bench database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks.generator import DEMO_EMAIL_DOMAIN, database_counts
+    from kamdesk.access.scope import visible_accounts
+    from kamdesk.users.models import ApiToken, Role, User
+    from kamdesk.users.services import token_create
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if _static_files_stale():
+        call_command("collectstatic", interactive=False, verbosity=0)
+    generated, seconds = _ensure_portfolio(size, seed, scale)
+
+    demo_users = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True)
+    lead, subjects = _pick_lead(list(demo_users.filter(role=Role.TEAM_LEAD, team__isnull=False)))
+    admin = demo_users.filter(role=Role.ADMIN).order_by("id").first()
+    if admin is None:
+        raise BenchError("The bench database has no demo admin; regenerate it.")
+    ApiToken.objects.filter(name=BENCH_TOKEN_NAME).delete()  # the previous run's; this is the bench's database
+    users = {}
+    for role, user in (("team_lead", lead), ("admin", admin)):
+        _token, secret = token_create(actor=None, user=user, name=BENCH_TOKEN_NAME)
+        users[role] = {
+            "email": user.email,
+            "visible": visible_accounts(user).count(),
+            "session_cookie": _session_cookie(user),
+            "token": secret,
+        }
+    return {
+        "generated": generated,
+        "generation_seconds": seconds,
+        "database": connection.vendor,
+        "data": dict(database_counts()),
+        "users": users,
+        "subjects": subjects,
+        "pages": {
+            "accounts_list": "/accounts/",
+            "filtered_list": "/accounts/?" + urlencode(subjects["filtered_list"]["params"]),
+            "account_360": f"/accounts/{subjects['account_360']['id']}/",
+            "api_list": "/api/v1/accounts",
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.runner")
+    commands = parser.add_subparsers(dest="command", required=True)
+    step = commands.add_parser("prepare", help="Prepare the database in DATABASE_URL for a benchmark run.")
+    step.add_argument("--size", required=True)
+    step.add_argument("--seed", type=int, required=True)
+    step.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from benchmarks.generator import GenerationError
+
+    try:
+        report = prepare(args.size, args.seed, args.scale)
+    except (BenchError, GenerationError) as exc:
+        sys.exit(str(exc))
+    sys.stdout.write(json.dumps(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
