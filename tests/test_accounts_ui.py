@@ -658,3 +658,11 @@ def test_handover_page_hands_an_account_to_a_team(world, login):
     assert response.status_code == 302
     world.account_b.refresh_from_db()
     assert world.account_b.owner == world.lead
+
+
+def test_parent_code_filter_lists_subsidiaries(world, login):
+    client = login(world.kam_a)
+    body = client.get(reverse("accounts:list"), {"parent_code": "g-001"}).content.decode()
+    assert "Globex Deutschland" in body and "Globex Holding</a>" not in body
+    body = client.get(reverse("accounts:list"), {"parent_code": "NOPE"}).content.decode()
+    assert "Globex Deutschland" not in body

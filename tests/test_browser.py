@@ -71,7 +71,7 @@ def test_log_in_filter_open_and_edit_an_account(live_server, portfolio):
             expect(page.locator("#account-results")).to_have_count(1)
 
             # Typing in the search box filters in place and keeps the filter in the address bar.
-            page.get_by_label("Search").fill("nord")
+            page.get_by_label("Search", exact=True).fill("nord")
             expect(result_rows(page)).to_have_count(1)
             expect(result_rows(page).first).to_contain_text("Nordlicht Handel")
             expect(page).to_have_url(re.compile(r"[?&]q=nord"))

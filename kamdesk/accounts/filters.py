@@ -37,6 +37,7 @@ class AccountFilter(filters.FilterSet):
     )
     country = filters.CharFilter(field_name="country", lookup_expr="iexact", label="Country (ISO code)")
     parent = filters.NumberFilter(method="filter_parent", label="Parent account id")
+    parent_code = filters.CharFilter(method="filter_parent_code", label="Parent account (ERP code)")
     include_children = filters.BooleanFilter(method="noop", label="Include subsidiaries at every level (with parent)")
     top_level = filters.BooleanFilter(method="filter_top_level", label="Top-level accounts only")
     active = filters.BooleanFilter(field_name="is_active", label="Active")
@@ -58,6 +59,10 @@ class AccountFilter(filters.FilterSet):
             subtree = AccountClosure.objects.filter(ancestor_id=value, depth__gt=0).values("descendant_id")
             return queryset.filter(id__in=subtree)
         return queryset.filter(parent_id=value)
+
+    def filter_parent_code(self, queryset, name, value):
+        parent_id = Account.objects.filter(code__iexact=value.strip()).values_list("id", flat=True).first()
+        return self.filter_parent(queryset, name, parent_id) if parent_id else queryset.none()
 
     def filter_top_level(self, queryset, name, value):
         return queryset.filter(parent__isnull=True) if value else queryset

@@ -40,8 +40,8 @@ MULTI_CHOICE_FILTERS = ("tier", "stage", "kind", "channel")
 
 
 def prepare_filter_form(account_filter: AccountFilter, user: User) -> forms.Form:
-    """The FilterSet's form, adapted for people: checkbox lists, the tier labels of this installation, a
-    choice of parent accounts instead of a bare id, and plain checkboxes for yes/no filters.
+    """The FilterSet's form, adapted for people: checkbox lists, the tier labels of this installation, the
+    parent by its ERP code (a link may still filter by the parent's id), and plain checkboxes for yes/no.
 
     Display only: the filtering itself has already been done by the FilterSet. A fresh form with the same
     data is built because a form caches its fields' labels once it has been validated.
@@ -56,14 +56,9 @@ def prepare_filter_form(account_filter: AccountFilter, user: User) -> forms.Form
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
     fields["channel"].label = "Channel"
     fields["country"].widget.attrs.update({"maxlength": 2, "size": 2, "autocomplete": "off"})
-    parents = (
-        visible_accounts(user)
-        .filter(id__in=AccountClosure.objects.filter(depth=1).values("ancestor_id"))
-        .order_by("name")
-        .values_list("id", "name")
-    )
-    fields["parent"].label = "Parent account"
-    fields["parent"].widget = forms.Select(choices=[("", "Any"), *[(str(pk), name) for pk, name in parents]])
+    # A code box rather than a list of every parent: the list grows with the portfolio, the box does not.
+    fields["parent_code"].widget = forms.TextInput(attrs={"placeholder": "ERP code", "autocomplete": "off"})
+    fields["parent"].widget = forms.HiddenInput()
     fields["include_children"].label = "Include subsidiaries at every level"
     fields["top_level"].label = "Top-level accounts only"
     for name in ("include_children", "top_level"):
