@@ -666,3 +666,11 @@ def test_parent_code_filter_lists_subsidiaries(world, login):
     assert "Globex Deutschland" in body and "Globex Holding</a>" not in body
     body = client.get(reverse("accounts:list"), {"parent_code": "NOPE"}).content.decode()
     assert "Globex Deutschland" not in body
+
+
+def test_filter_form_shows_the_chosen_values(world, login):
+    html = login(world.kam_a).get(reverse("accounts:list"), {"active": "false", "tier": "key", "team": world.team.pk})
+    html = html.content.decode()
+    assert '<option value="false" selected>Inactive only</option>' in html
+    assert f'<option value="{world.team.pk}" selected>North</option>' in html
+    assert 'value="key" id="id_tier_1" checked' in html

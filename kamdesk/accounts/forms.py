@@ -65,7 +65,7 @@ def prepare_filter_form(account_filter: AccountFilter, user: User) -> forms.Form
         fields[name].widget = forms.CheckboxInput(
             attrs={"value": "true"}, check_test=lambda value: str(value).lower() in {"true", "1"}
         )
-    fields["active"].widget = forms.Select(choices=ACTIVE_CHOICES)
+    fields["active"] = forms.ChoiceField(choices=ACTIVE_CHOICES, required=False, label="Active")
     return form
 
 
