@@ -12,10 +12,9 @@ from kamdesk.imports.base import (
     choice_parser,
     chunks,
     decimal_parser,
-    depths,
-    find_loops,
     int_parser,
     parse_tags,
+    place_in_tree,
     text,
 )
 from kamdesk.users.models import User
@@ -130,22 +129,11 @@ class AccountImporter(Importer):
         for row in rows:
             if row.ok:
                 self._resolve_parent(row, first)
-        ok_rows = {row.key: row for row in rows if row.ok}
+        place_in_tree(rows, "parent_code", self._stored_parent_code, "The parents make a loop")
 
-        def parent_of(code: str) -> str | None:
-            row = ok_rows.get(code)
-            if row is not None and "parent_code" in row.values:
-                return row.values["parent_code"] or None
-            pk = self.id_of.get(code)
-            return self.code_of.get(self.parent_id_of.get(pk)) if pk else None
-
-        loops = find_loops(list(ok_rows), parent_of)
-        for code, loop in loops.items():
-            if code in ok_rows:
-                ok_rows[code].reject("parent_code", "The parents make a loop: " + " → ".join(loop) + ".")
-        for code, depth in depths(list(ok_rows), parent_of, set(loops)).items():
-            if code in ok_rows:
-                ok_rows[code].depth = depth
+    def _stored_parent_code(self, code: str) -> str | None:
+        pk = self.id_of.get(code)
+        return self.code_of.get(self.parent_id_of.get(pk)) if pk else None
 
     def _resolve_parent(self, row: Row, first: dict[str, Row]) -> None:
         parent_code = row.values.get("parent_code")

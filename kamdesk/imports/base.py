@@ -278,6 +278,27 @@ def parse_tags(cell: str) -> list[str]:
 # --- hierarchy ---------------------------------------------------------------------------------------
 
 
+def place_in_tree(rows: list, link_column: str, stored_link: Callable[[str], str | None], loop_message: str) -> None:
+    """Check the links between the good rows (a parent code, a manager's e-mail) together with what is
+    stored: a row on a loop is rejected, naming the loop; every other row learns its depth, so that rows
+    can be written parents first."""
+    ok_rows = {row.key: row for row in rows if row.ok}
+
+    def link_of(key: str) -> str | None:
+        row = ok_rows.get(key)
+        if row is not None and link_column in row.values:
+            return row.values[link_column] or None
+        return stored_link(key)
+
+    loops = find_loops(list(ok_rows), link_of)
+    for key, loop in loops.items():
+        if key in ok_rows:
+            ok_rows[key].reject(link_column, f"{loop_message}: {' → '.join(loop)}.")
+    for key, depth in depths(list(ok_rows), link_of, set(loops)).items():
+        if key in ok_rows:
+            ok_rows[key].depth = depth
+
+
 def find_loops(starts: Iterable[Hashable], parent_of: Callable[[Hashable], Hashable | None]) -> dict:
     """``{node: loop}`` for every node that sits on a loop of ``parent_of``; ``loop`` lists the nodes
     from that node round to itself (A, B, A)."""

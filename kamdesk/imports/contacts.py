@@ -10,10 +10,9 @@ from kamdesk.imports.base import (
     Row,
     choice_parser,
     chunks,
-    depths,
-    find_loops,
     int_parser,
     parse_email,
+    place_in_tree,
     text,
 )
 from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Contact
@@ -114,22 +113,11 @@ class ContactImporter(Importer):
             if row.ok:
                 self._resolve_account(row)
                 self._resolve_manager(row, first)
-        ok_rows = {row.key: row for row in rows if row.ok}
+        place_in_tree(rows, "reports_to_email", self._stored_manager_email, "The reporting lines make a loop")
 
-        def manager_of(email: str) -> str | None:
-            row = ok_rows.get(email)
-            if row is not None and "reports_to_email" in row.values:
-                return row.values["reports_to_email"] or None
-            pk = self.id_of.get(email)
-            return self.email_of.get(self.boss_id_of.get(pk)) if pk else None
-
-        loops = find_loops(list(ok_rows), manager_of)
-        for email, loop in loops.items():
-            if email in ok_rows:
-                ok_rows[email].reject("reports_to_email", "The reporting lines make a loop: " + " → ".join(loop) + ".")
-        for email, depth in depths(list(ok_rows), manager_of, set(loops)).items():
-            if email in ok_rows:
-                ok_rows[email].depth = depth
+    def _stored_manager_email(self, email: str) -> str | None:
+        pk = self.id_of.get(email)
+        return self.email_of.get(self.boss_id_of.get(pk)) if pk else None
 
     def _resolve_account(self, row: Row) -> None:
         code = row.values["account_code"]

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from kamdesk.access.scope import actor_accounts
 from kamdesk.accounts.models import Account
-from kamdesk.imports.columns import ACCOUNTS, COLUMNS, KINDS, guard_csv, guard_xlsx
+from kamdesk.imports.columns import ACCOUNT_COLUMNS, ACCOUNTS, COLUMNS, CONTACT_COLUMNS, KINDS, guard_csv, guard_xlsx
 from kamdesk.people.models import Contact
 from kamdesk.people.services import visible_contacts
 from kamdesk.users.models import User
@@ -33,39 +33,17 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# Values read for each column, in the order of the columns (tags are added separately).
-ACCOUNT_FIELDS = [
-    "code",
-    "name",
-    "legal_name",
-    "parent__code",
-    "owner__email",
-    "kind",
-    "channel__code",
-    "industry",
-    "country",
-    "region",
-    "currency",
-    "tier",
-    "stage",
-    "credit_limit",
-    "payment_terms_days",
-    "website",
-]
-CONTACT_FIELDS = [
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "department",
-    "phone",
-    "account__code",
-    "reports_to__email",
-    "buying_role",
-    "influence",
-    "attitude",
-    "owner__email",
-]
+# The model lookup behind each column that is not a field of the same name (tags are added separately).
+COLUMN_LOOKUPS = {
+    "parent_code": "parent__code",
+    "owner_email": "owner__email",
+    "channel": "channel__code",
+    "account_code": "account__code",
+    "reports_to_email": "reports_to__email",
+}
+ACCOUNT_FIELDS = [COLUMN_LOOKUPS.get(column, column) for column in ACCOUNT_COLUMNS if column != "tags"]
+CONTACT_FIELDS = [COLUMN_LOOKUPS.get(column, column) for column in CONTACT_COLUMNS]
+
 XLSX_EXACT_DIGITS = 15  # a spreadsheet number keeps 15 significant digits; longer amounts stay text
 
 
