@@ -92,7 +92,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # make concurrent writers wait for the lock instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=60),
             "transaction_mode": "IMMEDIATE",
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
