@@ -493,3 +493,21 @@ def test_team_names_are_unique(world, login):
     assert response.status_code == 400
     assert "Team with this Name already exists." in response.content.decode()
     assert Team.objects.filter(name="North").count() == 1
+
+
+def test_user_edit_page_shows_the_users_history(world, login):
+    client = login(world.admin)
+    response = client.post(
+        reverse("user_edit", args=[world.kam_b.pk]),
+        {
+            "email": world.kam_b.email,
+            "first_name": world.kam_b.first_name,
+            "last_name": "Renamed",
+            "role": "team_lead",
+            "time_zone": "UTC",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    html = client.get(reverse("user_edit", args=[world.kam_b.pk])).content.decode()
+    assert "History" in html and "team_lead" in html and "Renamed" in html

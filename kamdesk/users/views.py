@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kamdesk.audit.models import AuditEvent
 from kamdesk.core import errors
 from kamdesk.core.forms import add_service_errors
 from kamdesk.users import services
@@ -32,6 +33,8 @@ from kamdesk.users.forms import (
     UserForm,
 )
 from kamdesk.users.models import ApiToken, Team, User
+
+HISTORY_ROWS = 50  # the latest changes to a user, shown on their edit page
 
 # --- signing in and passwords ---------------------------------------------------------------------
 
@@ -184,7 +187,13 @@ def _save_user(actor: User, user: User, form: UserForm) -> None:
 
 def _user_form_page(request: HttpRequest, form: UserForm, user: User | None) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "users/user_form.html", {"form": form, "edited": user}, status=status)
+    history = (
+        AuditEvent.objects.filter(object_type="user", object_id=user.pk).select_related("actor")[:HISTORY_ROWS]
+        if user is not None
+        else []
+    )
+    context = {"form": form, "edited": user, "history": history}
+    return render(request, "users/user_form.html", context, status=status)
 
 
 @admin_required
