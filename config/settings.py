@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kamdesk.accounts",
     "kamdesk.people",
     "kamdesk.imports",
+    "kamdesk.sales",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,8 @@ TIER_LABELS = env.dict(
     default={"strategic": "Strategic", "key": "Key", "growth": "Growth", "maintain": "Maintain"},
 )
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
+# Roles that may see margins, costs and pricing terms; everyone else sees volumes and revenue only.
+COST_VISIBLE_ROLES = env.list("COST_VISIBLE_ROLES", default=["admin", "team_lead", "kam"])
 
 LOGGING = {
     "version": 1,

@@ -96,6 +96,15 @@ def can_edit_account(user: User, account_id: int) -> bool:
     return visible_accounts(user, EDIT).filter(pk=account_id).exists()
 
 
+def can_see_costs(user: User) -> bool:
+    """Margins, costs and pricing terms are shown only to the roles in settings.COST_VISIBLE_ROLES."""
+    from django.conf import settings
+
+    return (
+        bool(getattr(user, "is_authenticated", False)) and user.is_active and user.role in settings.COST_VISIBLE_ROLES
+    )
+
+
 def can_manage_users(user: User) -> bool:
     return bool(getattr(user, "is_admin", False))
 
