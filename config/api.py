@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Swagger
 from kamdesk.accounts.api import router as accounts_router
 from kamdesk.core.api import api_auth, install_error_handlers
 from kamdesk.people.api import router as contacts_router
+from kamdesk.sales import api_dashboards, api_pnl, api_products, api_sales_import
 from kamdesk.users.api import teams_router, tokens_router, users_router
 
 DESCRIPTION = """\
@@ -43,3 +44,6 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/users", users_router)
 api.add_router("/teams", teams_router)
 api.add_router("/tokens", tokens_router)
+# The commercial routers name their own paths (/products, /sales/..., /targets, /pnl, /concentration).
+for commercial in (api_products, api_sales_import, api_pnl, api_dashboards):
+    api.add_router("", commercial.router)

@@ -189,6 +189,9 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # Third-party assets are installed by npm at set-up (frontend/package.json); nothing is committed.
 STATICFILES_DIRS = [
     ("vendor/pico", BASE_DIR / "frontend" / "node_modules" / "@picocss" / "pico" / "css"),
+    ("vendor/vega", BASE_DIR / "frontend" / "node_modules" / "vega" / "build"),
+    ("vendor/vega-lite", BASE_DIR / "frontend" / "node_modules" / "vega-lite" / "build"),
+    ("vendor/vega-embed", BASE_DIR / "frontend" / "node_modules" / "vega-embed" / "build"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

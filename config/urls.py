@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("kamdesk.accounts.urls")),
     path("contacts/", include("kamdesk.people.urls")),
     path("imports/", include("kamdesk.imports.urls")),
+    path("", include("kamdesk.sales.urls")),
     path("api/v1/", api.urls),
 ]
