@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "kamdesk.core",
     "kamdesk.users",
     "kamdesk.audit",
@@ -108,6 +110,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache (Redis when configured; local memory otherwise) ------------------------------------------
 CACHES = {"default": env.cache_url("REDIS_URL", default="locmemcache://kamdesk")}
+
+# --- background jobs ---------------------------------------------------------------------------------
+# Django's task framework: jobs queue in the database and `kamdesk worker` runs them (`kamdesk serve`
+# starts one beside the web server). Tests run every job at once, in the request that queued it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING
+        else env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+    }
+}
 
 # --- e-mail ---------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -213,6 +226,8 @@ TIER_LABELS = env.dict(
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 # Roles that may see margins, costs and pricing terms; everyone else sees volumes and revenue only.
 COST_VISIBLE_ROLES = env.list("COST_VISIBLE_ROLES", default=["admin", "team_lead", "kam"])
+# First month of the fiscal year (1 = January): year-to-date and quarters count from it.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
 
 LOGGING = {
     "version": 1,

@@ -31,12 +31,15 @@ def bind_address(host: str, port: int) -> str:
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line: the .venv's own gunicorn, access log on stdout."""
+    """The gunicorn command line: the .venv's own gunicorn, access log on stdout, and the hooks that run
+    the background-job worker beside it (config/gunicorn.py)."""
     executable = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
     program = [executable] if executable else [sys.executable, "-m", "gunicorn"]
     return [
         *program,
         "config.wsgi:application",
+        "--config",
+        "python:config.gunicorn",
         "--chdir",
         str(settings.BASE_DIR),
         "--bind",
@@ -94,8 +97,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=positive, default=DEFAULT_THREADS, help=f"Threads per worker (default {DEFAULT_THREADS})."
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background-job worker (run `kamdesk db_worker` elsewhere).",
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
+    def handle(self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **options):
+        if no_worker:
+            os.environ["KAMDESK_TASK_WORKER"] = "0"
         self.check()
         self.check_migrations()
         if static_manifest_missing():
