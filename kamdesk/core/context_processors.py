@@ -13,7 +13,12 @@ def kamdesk(request):
         nav.append(("Import", "imports:upload"))
     menu = [("Change password", "password_change"), ("API tokens", "tokens")]
     if user.is_admin:
-        menu += [("Users", "users"), ("Teams", "teams"), ("Channels", "accounts:channels")]
+        menu += [
+            ("Users", "users"),
+            ("Teams", "teams"),
+            ("Channels", "accounts:channels"),
+            ("Commercial settings", "sales:settings"),
+        ]
     context["nav_items"] = [{"label": label, "url": reverse(name)} for label, name in nav]
     context["user_menu"] = [{"label": label, "url": reverse(name)} for label, name in menu]
     return context
