@@ -28,6 +28,7 @@ def pages():
         f"/accounts/{local.pk}/stakeholders/",
         f"/accounts/{local.pk}/team/",
         f"/accounts/{local.pk}/history/",
+        f"/accounts/{group.pk}/pnl/",
         f"/accounts/{local.pk}/edit/",
         f"/accounts/{local.pk}/handover/",
         "/accounts/new/",

@@ -131,9 +131,17 @@ def call(client, method: str, url: str, body=None, **extra):
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json", **extra)
 
 
-def test_matrix_covers_every_route_of_the_api(client):
+CORE_TAGS = {"accounts", "contacts", "users", "teams", "tokens"}  # the commercial routes have matrices of their own
+
+
+def test_matrix_covers_every_core_route_of_the_api(client):
     schema = client.get(f"{API}/openapi.json").json()
-    documented = {(method, path) for path, item in schema["paths"].items() for method in item}
+    documented = {
+        (method, path)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if CORE_TAGS & set(operation.get("tags", []))
+    }
     tried = {(r.method, (API + r.path).replace("{account}", "{account_id}")) for r in ROUTES}
     tried = {(m, p.replace("{contact}", "{contact_id}").replace("{membership}", "{membership_id}")) for m, p in tried}
     tried = {(m, p.replace("{user}", "{user_id}").replace("{token}", "{token_id}")) for m, p in tried}

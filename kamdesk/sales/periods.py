@@ -107,7 +107,7 @@ def month_period(year: int, month: int) -> Period:
 
 
 def parse_period(text: str) -> Period:
-    """"2025" (fiscal year), "2025-Q3" (fiscal quarter) or "2025-07" (month); ValueError otherwise."""
+    """ "2025" (fiscal year), "2025-Q3" (fiscal quarter) or "2025-07" (month); ValueError otherwise."""
     cleaned = (text or "").strip()
     match = _PATTERN.match(cleaned)
     if match is None:
