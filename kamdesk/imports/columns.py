@@ -1,4 +1,4 @@
-"""The columns of the account and contact files, shared by the importers and the exports, and the rule
+"""The columns of the account, contact and product files, shared by the importers and the exports, and the rule
 that keeps a text cell from running as a spreadsheet formula.
 
 Export and import are each other's inverse: what an export writes, an import reads back unchanged.
@@ -6,7 +6,8 @@ Export and import are each other's inverse: what an export writes, an import rea
 
 ACCOUNTS = "accounts"
 CONTACTS = "contacts"
-KINDS = (ACCOUNTS, CONTACTS)
+PRODUCTS = "products"
+KINDS = (ACCOUNTS, CONTACTS, PRODUCTS)
 
 ACCOUNT_COLUMNS = (
     "code",
@@ -41,8 +42,22 @@ CONTACT_COLUMNS = (
     "attitude",
     "owner_email",
 )
-COLUMNS = {ACCOUNTS: ACCOUNT_COLUMNS, CONTACTS: CONTACT_COLUMNS}
-REQUIRED_COLUMNS = {ACCOUNTS: ("code", "name"), CONTACTS: ("email", "account_code")}
+PRODUCT_COLUMNS = (
+    "sku",
+    "name",
+    "category",
+    "sub_category",
+    "brand",
+    "unit",
+    "pack_size",
+    "list_price",
+    "standard_cost",
+    "active",
+)
+COLUMNS = {ACCOUNTS: ACCOUNT_COLUMNS, CONTACTS: CONTACT_COLUMNS, PRODUCTS: PRODUCT_COLUMNS}
+REQUIRED_COLUMNS = {ACCOUNTS: ("code", "name"), CONTACTS: ("email", "account_code"), PRODUCTS: ("sku", "name")}
+# Columns shown only to the roles allowed to see costs (settings.COST_VISIBLE_ROLES).
+COST_COLUMNS = {PRODUCTS: ("standard_cost",)}
 
 # Spreadsheet programs treat a cell starting with one of these as a formula (tab and carriage return
 # can hide one behind white space).

@@ -1,9 +1,12 @@
-"""Exporting accounts and contacts as CSV or XLSX, in exactly the columns the import reads, so that an
+"""Exporting accounts, contacts and products as CSV or XLSX, in exactly the columns the import reads, so that an
 export imports back unchanged.
 
 The caller passes a queryset it has already scoped to what the user may see (the list pages pass their
 filtered list, the CLI what ``--as`` may see). Rows are read with one query per kind — two for accounts,
 whose tags come from a second one — whatever their number, and streamed as they are read.
+
+Costs: a products queryset that defers the cost fields (``without_costs``) is exported without their
+columns; ``export_queryset`` does so for users who may not see costs.
 
 Formula injection: a text cell that would start a spreadsheet formula (=, +, -, @, tab, CR) gets an
 apostrophe in front in CSV; in XLSX it is written as a string cell. See columns.guard_csv/guard_xlsx.
@@ -21,11 +24,22 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from kamdesk.access.scope import actor_accounts
+from kamdesk.access.scope import actor_accounts, can_see_costs
 from kamdesk.accounts.models import Account
-from kamdesk.imports.columns import ACCOUNT_COLUMNS, ACCOUNTS, COLUMNS, CONTACT_COLUMNS, KINDS, guard_csv, guard_xlsx
+from kamdesk.imports.columns import (
+    ACCOUNT_COLUMNS,
+    ACCOUNTS,
+    COLUMNS,
+    CONTACT_COLUMNS,
+    COST_COLUMNS,
+    KINDS,
+    PRODUCTS,
+    guard_csv,
+    guard_xlsx,
+)
 from kamdesk.people.models import Contact
 from kamdesk.people.services import visible_contacts
+from kamdesk.sales.models import Product
 from kamdesk.users.models import User
 
 FORMATS = ("csv", "xlsx")
@@ -40,6 +54,7 @@ COLUMN_LOOKUPS = {
     "channel": "channel__code",
     "account_code": "account__code",
     "reports_to_email": "reports_to__email",
+    "active": "is_active",
 }
 ACCOUNT_FIELDS = [COLUMN_LOOKUPS.get(column, column) for column in ACCOUNT_COLUMNS if column != "tags"]
 CONTACT_FIELDS = [COLUMN_LOOKUPS.get(column, column) for column in CONTACT_COLUMNS]
@@ -54,12 +69,36 @@ def table_rows(kind: str, queryset: QuerySet) -> Iterator[list]:
     """The header, then one list of values per record (text, numbers or None), in import column order."""
     if kind not in KINDS:
         raise ValueError(f"unknown export kind {kind!r}")
-    yield list(COLUMNS[kind])
+    columns = export_columns(kind, queryset)
+    yield list(columns)
     queryset = queryset.prefetch_related(None)  # plain values are read; prefetching has nothing to do
     if kind == ACCOUNTS:
         yield from _account_rows(queryset)
+    elif kind == PRODUCTS:
+        yield from _product_rows(queryset, columns)
     else:
         yield from _contact_rows(queryset)
+
+
+def export_columns(kind: str, queryset: QuerySet) -> tuple[str, ...]:
+    """The kind's columns, less the cost columns whose fields the queryset defers (see without_costs)."""
+    deferred, is_defer = queryset.query.deferred_loading
+    hidden = {c for c in COST_COLUMNS.get(kind, ()) if is_defer and COLUMN_LOOKUPS.get(c, c) in deferred}
+    return tuple(column for column in COLUMNS[kind] if column not in hidden)
+
+
+def without_costs(queryset: QuerySet) -> QuerySet:
+    """The products queryset marked so that its export leaves out the cost columns."""
+    return queryset.defer(*(COLUMN_LOOKUPS.get(c, c) for c in COST_COLUMNS[PRODUCTS]))
+
+
+def _product_rows(queryset: QuerySet, columns: tuple[str, ...]) -> Iterator[list]:
+    fields = [COLUMN_LOOKUPS.get(column, column) for column in columns]
+    active = columns.index("active")
+    for values in queryset.values_list(*fields).iterator(chunk_size=2000):
+        row = list(values)
+        row[active] = "yes" if row[active] else "no"  # text, so that a spreadsheet shows what the import reads
+        yield row
 
 
 def _account_rows(queryset: QuerySet) -> Iterator[list]:
@@ -80,6 +119,9 @@ def export_queryset(kind: str, actor: User | None) -> QuerySet:
     """Everything ``actor`` may see (None: the operator, who sees everything), in a stable order."""
     if kind == ACCOUNTS:
         return actor_accounts(actor).order_by("code")
+    if kind == PRODUCTS:
+        products = Product.objects.order_by("sku")
+        return products if actor is None or can_see_costs(actor) else without_costs(products)
     contacts = Contact.objects.all() if actor is None else visible_contacts(actor)
     return contacts.order_by("email", "id")
 

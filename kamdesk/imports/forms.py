@@ -4,9 +4,9 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from kamdesk.imports.columns import ACCOUNTS, CONTACTS
+from kamdesk.imports.columns import ACCOUNTS, CONTACTS, PRODUCTS
 
-KIND_CHOICES = [(ACCOUNTS, "Accounts"), (CONTACTS, "Contacts (stakeholders)")]
+KIND_CHOICES = [(ACCOUNTS, "Accounts"), (CONTACTS, "Contacts (stakeholders)"), (PRODUCTS, "Products")]
 
 
 class UploadForm(forms.Form):

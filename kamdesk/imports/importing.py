@@ -1,4 +1,4 @@
-"""Importing accounts and contacts from CSV or XLSX files: the one entry point for the CLI and the web.
+"""Importing accounts, contacts and products from CSV or XLSX files: the one entry point for the CLI and the web.
 
 1. Read the file (readers.read_table) and match its header to the known columns.
 2. Validate every row — cell values, references within the file and to what is stored, loops, access —
@@ -19,12 +19,17 @@ from django.db import IntegrityError, transaction
 from kamdesk.core.errors import ServiceError
 from kamdesk.imports.accounts import AccountImporter
 from kamdesk.imports.base import CREATED, REJECTED, UNCHANGED, UPDATED, Importer, Row
-from kamdesk.imports.columns import ACCOUNTS, COLUMNS, CONTACTS, REQUIRED_COLUMNS, header_key
+from kamdesk.imports.columns import ACCOUNTS, COLUMNS, CONTACTS, PRODUCTS, REQUIRED_COLUMNS, header_key
 from kamdesk.imports.contacts import ContactImporter
 from kamdesk.imports.readers import FileError, Table, read_table
+from kamdesk.sales.import_products import ProductImporter
 from kamdesk.users.models import User
 
-IMPORTERS: dict[str, type[Importer]] = {ACCOUNTS: AccountImporter, CONTACTS: ContactImporter}
+IMPORTERS: dict[str, type[Importer]] = {
+    ACCOUNTS: AccountImporter,
+    CONTACTS: ContactImporter,
+    PRODUCTS: ProductImporter,
+}
 
 
 @dataclass
