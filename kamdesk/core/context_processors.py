@@ -8,7 +8,7 @@ def kamdesk(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
-    nav = [("Contacts", "people:list"), ("Products", "sales:product_list")]
+    nav = [("Dashboard", "sales:dashboard"), ("Contacts", "people:list"), ("Products", "sales:product_list")]
     if not user.is_read_only:
         nav.append(("Import", "imports:upload"))
     menu = [("Change password", "password_change"), ("API tokens", "tokens")]
