@@ -10,7 +10,7 @@ def kamdesk(request):
         return context
     nav = [("Dashboard", "sales:dashboard"), ("Contacts", "people:list"), ("Products", "sales:product_list")]
     if not user.is_read_only:
-        nav.append(("Import", "imports:upload"))
+        nav += [("Import", "imports:upload"), ("Sales imports", "sales:imports")]
     menu = [("Change password", "password_change"), ("API tokens", "tokens")]
     if user.is_admin:
         menu += [
