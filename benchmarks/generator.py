@@ -2,7 +2,8 @@
 
 ``generate(size="S" | "M", seed=..., scale=1.0)`` first plans the whole portfolio in memory from one
 ``random.Random(seed)`` — the same size, seed and scale always give the same data, row for row — and then
-writes it with bulk inserts in one transaction.
+writes it with bulk inserts in one transaction, together with its commercial side (products, sales lines,
+targets, costs: benchmarks/sales_generator.py).
 
 This is a seeding tool, not a way to enter data: it writes rows directly rather than through the services,
 so that size M (3,000 accounts, 30,000 stakeholders) loads in seconds, and it records no audit events. It
@@ -22,7 +23,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from benchmarks import names
+from benchmarks import names, sales_generator
 from benchmarks.names import COUNTRIES, Country, Function
 from kamdesk.accounts.models import (
     Access,
@@ -38,6 +39,7 @@ from kamdesk.accounts.models import (
 )
 from kamdesk.audit.models import AuditEvent
 from kamdesk.people.models import BuyingRole, Cadence, Contact
+from kamdesk.sales.models import Product, SalesLine
 from kamdesk.users.models import ApiToken, Role, Team, User
 
 DEFAULT_SEED = 1
@@ -221,6 +223,7 @@ class Summary:
     contacts: int
     seconds: float
     logins: list[dict]
+    sales: sales_generator.SalesSummary | None = None
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -1008,14 +1011,15 @@ def refresh_planner_statistics() -> None:
         cursor.execute("ANALYZE")
 
 
-def write_portfolio(portfolio: Portfolio) -> Summary:
-    """Write a planned portfolio into an empty database, all or nothing."""
+def write_portfolio(portfolio: Portfolio, sales: sales_generator.SalesPlan | None = None) -> Summary:
+    """Write a planned portfolio (and its planned sales, if given) into an empty database, all or nothing."""
     started = time.perf_counter()
     with transaction.atomic():
         _check_free(portfolio)
         users = _write_users(portfolio)
         accounts, closure_rows = _write_accounts(portfolio, users)
         _write_contacts(portfolio, users, accounts)
+        sales_summary = sales_generator.write_sales(sales, [a.pk for a in accounts]) if sales else None
     refresh_planner_statistics()
     return Summary(
         size=portfolio.size,
@@ -1028,12 +1032,24 @@ def write_portfolio(portfolio: Portfolio) -> Summary:
         contacts=len(portfolio.contacts),
         seconds=time.perf_counter() - started,
         logins=demo_logins(portfolio),
+        sales=sales_summary,
     )
 
 
-def generate(size: str = "S", seed: int = DEFAULT_SEED, scale: float = 1.0) -> Summary:
-    """Plan and write the demo portfolio. The database must hold no accounts yet."""
-    return write_portfolio(plan_portfolio(size, seed, scale))
+def plan_demo_sales(portfolio: Portfolio, sales_lines: int | None = None) -> sales_generator.SalesPlan:
+    """The portfolio's products and sales: SALES_LINES of its size (times its scale) unless told otherwise."""
+    try:
+        return sales_generator.plan_sales(portfolio, BASE_DATE.date(), sales_lines)
+    except sales_generator.SalesGenerationError as exc:
+        raise GenerationError(str(exc)) from exc
+
+
+def generate(
+    size: str = "S", seed: int = DEFAULT_SEED, scale: float = 1.0, *, sales_lines: int | None = None
+) -> Summary:
+    """Plan and write the demo portfolio with its sales. The database must hold no accounts yet."""
+    portfolio = plan_portfolio(size, seed, scale)
+    return write_portfolio(portfolio, plan_demo_sales(portfolio, sales_lines))
 
 
 def demo_logins(portfolio: Portfolio) -> list[dict]:
@@ -1073,8 +1089,10 @@ def holds_only_demo_data() -> bool:
 
 
 def reset_portfolio() -> None:
-    """Delete every account, stakeholder, user, team, tag and audit event. Reference data (channels) stays."""
+    """Delete every account, stakeholder, user, team, tag and audit event, and all commercial data
+    (products, sales, targets, costs). Reference data (channels, metrics) stays."""
     with transaction.atomic():
+        sales_generator.reset_sales()  # sales lines protect their accounts: they go first
         AuditEvent.objects.all().delete()
         Contact.other_accounts.through.objects.all().delete()
         Contact.objects.update(reports_to=None)
@@ -1098,4 +1116,6 @@ def database_counts() -> Counter:
         contacts=Contact.objects.count(),
         users=User.objects.count(),
         teams=Team.objects.count(),
+        products=Product.objects.count(),
+        sales_lines=SalesLine.objects.count(),
     )

@@ -348,3 +348,246 @@ TOP_TITLES = {
     "government": (("Director General",), ("Regional Director",), ("Head of Office",)),
 }
 TOP_DEPARTMENT = "Executive Board"
+
+
+# --- the product catalogue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """One kind of product: its variants and contents make the single products ("Wood Stain Oak 750 ml")."""
+
+    noun: str
+    variants: tuple[str, ...]  # may be empty
+    contents: tuple[str, ...]  # smallest to largest; the price grows along them
+    unit: str  # what the quantities count
+    pack_sizes: tuple[int, ...]  # units per case: orders come in whole cases
+    price: tuple[float, float]  # list price per unit of the smallest and the largest content
+
+
+@dataclass(frozen=True)
+class SubCategory:
+    name: str
+    season: str  # key into SEASONS
+    lines: tuple[ProductLine, ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    sku_prefix: str
+    brands: tuple[str, ...]
+    sub_categories: tuple[SubCategory, ...]
+
+
+# Sales per calendar month (January first), relative to an average month.
+SEASONS = {
+    "flat": (1.0, 1.0, 1.05, 1.0, 1.0, 0.95, 0.9, 0.9, 1.05, 1.05, 1.05, 1.05),
+    "winter": (1.8, 1.6, 1.2, 0.8, 0.6, 0.5, 0.5, 0.6, 0.9, 1.2, 1.5, 1.8),
+    "spring": (0.35, 0.55, 1.3, 2.0, 2.1, 1.6, 1.1, 0.8, 0.7, 0.6, 0.45, 0.45),
+    "summer": (0.45, 0.5, 0.7, 0.9, 1.3, 1.8, 2.0, 1.7, 1.0, 0.7, 0.5, 0.45),
+    "pollen": (0.5, 0.7, 1.4, 1.9, 1.9, 1.5, 1.0, 0.8, 0.7, 0.6, 0.5, 0.5),
+    "outdoor": (0.4, 0.5, 1.0, 1.6, 1.9, 1.8, 1.5, 1.2, 0.8, 0.5, 0.4, 0.4),
+    "festive": (0.75, 0.7, 0.75, 0.85, 0.8, 0.8, 0.8, 0.85, 0.95, 1.15, 1.6, 2.0),
+    "industrial": (1.0, 1.05, 1.1, 1.05, 1.0, 1.0, 0.85, 0.6, 1.05, 1.1, 1.05, 0.8),
+}  # fmt: skip
+
+_L = ProductLine
+CATALOGUE = (
+    Category("OTC Health", "OTC", ("Medivale", "Curaline", "Vitalis", "Sanora"), (
+        SubCategory("Cold & Flu", "winter", (
+            _L("Cold & Flu Capsules", ("Day", "Night"), ("12 pcs", "24 pcs"), "pcs", (12, 24), (5.5, 9.9)),
+            _L("Throat Lozenges", ("Honey Lemon", "Menthol", "Cherry"), ("16 pcs", "36 pcs"), "pcs", (24,), (3.9, 7.5)),
+            _L("Nasal Spray", ("Adult", "Kids"), ("15 ml", "20 ml"), "pcs", (12, 24), (4.2, 6.8)),
+            _L("Cough Syrup", ("Dry Cough", "Chesty Cough"), ("100 ml", "200 ml"), "pcs", (12,), (6.5, 10.9)),
+        )),
+        SubCategory("Pain Relief", "flat", (
+            _L("Ibuprofen Tablets", ("200 mg", "400 mg"), ("20 pcs", "50 pcs"), "pcs", (24, 48), (2.9, 6.4)),
+            _L("Paracetamol Tablets", ("500 mg",), ("20 pcs", "50 pcs"), "pcs", (24, 48), (1.9, 4.5)),
+            _L("Pain Relief Gel", ("Cooling", "Warming"), ("50 g", "100 g"), "pcs", (12,), (6.9, 11.5)),
+        )),
+        SubCategory("Allergy", "pollen", (
+            _L("Antihistamine Tablets", ("Non-Drowsy",), ("7 pcs", "30 pcs"), "pcs", (24,), (4.5, 12.9)),
+            _L("Allergy Eye Drops", (), ("10 ml",), "pcs", (12,), (7.5, 7.5)),
+        )),
+        SubCategory("Vitamins & Supplements", "winter", (
+            _L("Vitamin D3", ("1000 IU", "2000 IU"), ("60 pcs", "120 pcs"), "pcs", (12,), (6.9, 11.9)),
+            _L("Vitamin C Effervescent", ("Orange", "Lemon"), ("20 pcs",), "pcs", (24,), (3.5, 3.5)),
+            _L("Magnesium Tablets", (), ("30 pcs", "90 pcs"), "pcs", (12,), (5.9, 13.9)),
+            _L("Omega-3 Capsules", (), ("60 pcs", "120 pcs"), "pcs", (12,), (9.9, 16.9)),
+        )),
+    )),
+    Category("Personal Care", "PC", ("Lumera", "Purelle", "Skinwise", "Aquaneve"), (
+        SubCategory("Skin Care", "flat", (
+            _L("Hand Cream", ("Intensive", "Sensitive"), ("75 ml", "150 ml"), "pcs", (12, 24), (3.5, 6.2)),
+            _L("Body Lotion", ("Aloe", "Shea", "Unscented"), ("250 ml", "400 ml"), "pcs", (12,), (4.9, 7.5)),
+            _L("Face Cream", ("Day", "Night"), ("50 ml",), "pcs", (12,), (8.9, 8.9)),
+        )),
+        SubCategory("Sun Care", "summer", (
+            _L("Sun Lotion", ("SPF 30", "SPF 50"), ("200 ml", "300 ml"), "pcs", (12,), (8.5, 12.9)),
+            _L("After Sun Gel", (), ("200 ml",), "pcs", (12,), (6.5, 6.5)),
+            _L("Kids Sun Spray", ("SPF 50+",), ("150 ml",), "pcs", (12,), (9.9, 9.9)),
+        )),
+        SubCategory("Oral Care", "flat", (
+            _L("Toothpaste", ("Whitening", "Sensitive", "Herbal"), ("75 ml", "125 ml"), "pcs", (24, 48), (1.9, 3.2)),
+            _L("Toothbrush", ("Soft", "Medium"), ("1 pcs", "3 pcs"), "pcs", (24,), (2.2, 5.5)),
+            _L("Mouthwash", ("Mint", "Fresh"), ("500 ml",), "pcs", (12,), (3.9, 3.9)),
+        )),
+        SubCategory("Hair Care", "flat", (
+            _L("Shampoo", ("Repair", "Volume", "Anti-Dandruff"), ("250 ml", "500 ml"), "pcs", (12, 24), (3.2, 5.6)),
+            _L("Conditioner", ("Repair", "Volume"), ("250 ml",), "pcs", (12,), (3.5, 3.5)),
+        )),
+    )),
+    Category("Food & Beverages", "FB", ("Harvestone", "Millbrook", "Goldenfield", "Orchard Lane"), (
+        SubCategory("Beverages", "summer", (
+            _L("Sparkling Water", ("Natural", "Lemon"), ("1 l", "1.5 l"), "pcs", (6, 12), (0.6, 0.9)),
+            _L("Iced Tea", ("Peach", "Lemon"), ("500 ml", "1.5 l"), "pcs", (12, 6), (1.1, 2.2)),
+            _L("Orange Juice", ("Smooth", "With Pulp"), ("1 l",), "pcs", (6, 12), (2.1, 2.1)),
+        )),
+        SubCategory("Snacks", "flat", (
+            _L("Salted Crisps", ("Sea Salt", "Paprika", "Sour Cream"), ("150 g", "250 g"), "pcs", (12, 20), (1.5, 2.4)),
+            _L("Cereal Bars", ("Oat & Honey", "Chocolate"), ("6 pcs",), "pcs", (12,), (2.6, 2.6)),
+            _L("Roasted Nuts", ("Salted", "Honey"), ("200 g",), "pcs", (10,), (3.4, 3.4)),
+        )),
+        SubCategory("Breakfast", "flat", (
+            _L("Muesli", ("Fruit", "Crunchy"), ("500 g", "1 kg"), "pcs", (8,), (3.2, 5.6)),
+            _L("Ground Coffee", ("Classic", "Espresso"), ("250 g", "500 g"), "pcs", (12,), (4.5, 8.4)),
+            _L("Strawberry Jam", (), ("340 g",), "pcs", (12,), (2.4, 2.4)),
+        )),
+        SubCategory("Seasonal & Gifts", "festive", (
+            _L("Chocolate Gift Box", ("Pralines", "Truffles"), ("200 g", "400 g"), "pcs", (8,), (6.9, 12.9)),
+            _L("Christmas Biscuits", ("Butter", "Gingerbread"), ("500 g",), "pcs", (10,), (4.9, 4.9)),
+        )),
+    )),
+    Category("Household", "HH", ("Sparkwell", "Cleanwise", "Homeleaf", "Brightmoor"), (
+        SubCategory("Cleaning", "flat", (
+            _L("All-Purpose Cleaner", ("Lemon", "Fresh"), ("750 ml", "1.5 l"), "pcs", (12,), (1.9, 3.4)),
+            _L("Disinfectant Spray", (), ("500 ml",), "pcs", (12,), (3.9, 3.9)),
+            _L("Glass Cleaner", (), ("750 ml",), "pcs", (12,), (2.3, 2.3)),
+        )),
+        SubCategory("Laundry", "flat", (
+            _L("Laundry Detergent", ("Colour", "Sensitive"), ("1.5 l", "3 l"), "pcs", (6, 4), (6.9, 12.9)),
+            _L("Fabric Softener", ("Spring", "Cotton"), ("1 l",), "pcs", (8,), (2.9, 2.9)),
+        )),
+        SubCategory("Paper & Tissue", "flat", (
+            _L("Kitchen Roll", (), ("4 rolls", "8 rolls"), "pcs", (6, 4), (3.2, 5.9)),
+            _L("Facial Tissues", ("Balsam", "Classic"), ("80 pcs",), "pcs", (24,), (1.6, 1.6)),
+            _L("Toilet Paper", ("3-Ply",), ("9 rolls", "24 rolls"), "pcs", (6, 2), (4.2, 9.9)),
+        )),
+    )),
+    Category("Garden", "GAR", ("Greenhollow", "Verdana", "Bloomfield", "Gardelia"), (
+        SubCategory("Lawn & Plant Care", "spring", (
+            _L("Lawn Fertiliser", ("Spring", "Moss Control"), ("2.5 kg", "10 kg"), "pcs", (4, 1), (9.9, 29.9)),
+            _L("Potting Compost", ("Peat-Free",), ("20 l", "50 l"), "pcs", (1,), (5.9, 11.9)),
+            _L("Grass Seed", ("Hard-Wearing", "Shade"), ("1 kg", "2.5 kg"), "pcs", (6,), (8.9, 18.9)),
+            _L("Plant Food", ("Tomato", "Universal"), ("1 l",), "pcs", (12,), (5.5, 5.5)),
+        )),
+        SubCategory("Watering", "summer", (
+            _L("Garden Hose", (), ("15 m", "30 m"), "pcs", (4,), (19.9, 34.9)),
+            _L("Spray Nozzle", ("Multi-Pattern",), ("1 pcs",), "pcs", (10,), (9.9, 9.9)),
+            _L("Watering Can", (), ("10 l",), "pcs", (6,), (7.9, 7.9)),
+        )),
+        SubCategory("Garden Tools", "spring", (
+            _L("Pruning Shears", ("Bypass", "Anvil"), ("1 pcs",), "pcs", (6,), (14.9, 19.9)),
+            _L("Garden Spade", (), ("1 pcs",), "pcs", (4,), (24.9, 24.9)),
+            _L("Leaf Rake", (), ("1 pcs",), "pcs", (6,), (12.9, 12.9)),
+        )),
+    )),
+    Category("Paint & Decor", "PNT", ("Colourcraft", "Brightwell", "Duracoat", "Paintmaster"), (
+        SubCategory("Wall Paint", "flat", (
+            _L("Interior Wall Paint", ("Matt White", "Silk White", "Warm Grey"), ("2.5 l", "10 l"), "pcs", (4, 1),
+               (19.9, 59.9)),
+            _L("Ceiling Paint", ("Brilliant White",), ("5 l",), "pcs", (2,), (29.9, 29.9)),
+        )),
+        SubCategory("Wood Care", "outdoor", (
+            _L("Wood Stain", ("Oak", "Walnut", "Clear"), ("750 ml", "2.5 l"), "pcs", (6, 4), (14.9, 39.9)),
+            _L("Fence Paint", ("Forest Green", "Harvest Gold"), ("5 l",), "pcs", (2,), (17.9, 17.9)),
+            _L("Decking Oil", ("Natural",), ("2.5 l",), "pcs", (4,), (27.9, 27.9)),
+        )),
+        SubCategory("Brushes & Rollers", "flat", (
+            _L("Paint Brush Set", ("Synthetic",), ("3 pcs", "5 pcs"), "pcs", (12,), (8.9, 14.9)),
+            _L("Paint Roller Kit", (), ("9 in",), "pcs", (6,), (11.9, 11.9)),
+            _L("Masking Tape", (), ("25 mm x 50 m", "38 mm x 50 m"), "pcs", (24,), (3.2, 4.5)),
+        )),
+    )),
+    Category("Tools", "TLS", ("Ironclad", "Forgeline", "Toolmark", "Steelhaven"), (
+        SubCategory("Power Tools", "festive", (
+            _L("Cordless Drill", ("18 V",), ("1 pcs",), "pcs", (2,), (89.0, 89.0)),
+            _L("Impact Driver", ("18 V",), ("1 pcs",), "pcs", (2,), (109.0, 109.0)),
+            _L("Jigsaw", ("650 W",), ("1 pcs",), "pcs", (2,), (69.0, 69.0)),
+            _L("Battery Pack", ("18 V 2.0 Ah", "18 V 4.0 Ah"), ("1 pcs",), "pcs", (4,), (39.0, 59.0)),
+        )),
+        SubCategory("Hand Tools", "flat", (
+            _L("Claw Hammer", (), ("16 oz",), "pcs", (6,), (14.9, 14.9)),
+            _L("Screwdriver Set", ("Precision", "Workshop"), ("6 pcs", "12 pcs"), "pcs", (6,), (12.9, 24.9)),
+            _L("Tape Measure", (), ("5 m", "8 m"), "pcs", (12,), (7.9, 11.9)),
+        )),
+        SubCategory("Fixings", "flat", (
+            _L("Wood Screws", ("Zinc",), ("4x40 mm 200 pcs", "5x60 mm 100 pcs"), "box", (10,), (6.9, 8.9)),
+            _L("Wall Plugs", ("Universal",), ("6 mm 100 pcs", "8 mm 100 pcs"), "box", (10,), (3.9, 4.9)),
+            _L("Cable Ties", ("Black",), ("200 mm 100 pcs",), "box", (20,), (3.5, 3.5)),
+        )),
+    )),
+    Category("Medical Consumables", "MED", ("Medicor", "Sterilux", "Carevia", "Clinigard"), (
+        SubCategory("Gloves & Protection", "winter", (
+            _L("Nitrile Examination Gloves", ("Size S", "Size M", "Size L"), ("100 pcs",), "box", (10,), (7.9, 7.9)),
+            _L("Surgical Face Masks", ("Type IIR",), ("50 pcs",), "box", (20,), (6.5, 6.5)),
+            _L("Disposable Aprons", (), ("100 pcs",), "box", (10,), (9.9, 9.9)),
+        )),
+        SubCategory("Wound Care", "flat", (
+            _L("Sterile Gauze Swabs", (), ("10x10 cm 100 pcs",), "box", (20,), (8.9, 8.9)),
+            _L("Adhesive Dressings", ("Waterproof", "Fabric"), ("7x5 cm 50 pcs", "10x10 cm 25 pcs"), "box", (20,),
+               (6.9, 9.9)),
+            _L("Elastic Bandage", (), ("8 cm x 4 m", "10 cm x 4 m"), "pcs", (20,), (2.2, 2.6)),
+        )),
+        SubCategory("Infusion & Injection", "flat", (
+            _L("Syringes", ("Luer Lock",), ("5 ml 100 pcs", "10 ml 100 pcs"), "box", (10,), (11.9, 14.9)),
+            _L("IV Cannula", ("20 G", "22 G"), ("50 pcs",), "box", (10,), (39.0, 39.0)),
+            _L("Infusion Set", ("Standard",), ("25 pcs",), "box", (8,), (24.9, 24.9)),
+        )),
+        SubCategory("Diagnostics", "winter", (
+            _L("Rapid Antigen Test", ("Flu A/B",), ("25 pcs",), "box", (10,), (59.0, 59.0)),
+            _L("Blood Glucose Strips", (), ("50 pcs",), "box", (12,), (17.9, 17.9)),
+        )),
+    )),
+    Category("Components", "CMP", ("Axion", "Kinetra", "Precisa", "Voltrex"), (
+        SubCategory("Electronic Components", "industrial", (
+            _L("Relay", ("12 V", "24 V"), ("1 pcs",), "pcs", (50, 100), (2.4, 2.4)),
+            _L("Power Supply Unit", ("24 V 60 W", "24 V 120 W"), ("1 pcs",), "pcs", (10,), (34.0, 52.0)),
+            _L("Proximity Sensor", ("M12", "M18"), ("1 pcs",), "pcs", (20,), (28.0, 31.0)),
+        )),
+        SubCategory("Fasteners", "industrial", (
+            _L("Hex Bolts", ("A2 Stainless",), ("M8x30 100 pcs", "M10x40 100 pcs"), "box", (10,), (12.9, 19.9)),
+            _L("Lock Nuts", ("Nylon Insert",), ("M8 200 pcs", "M10 200 pcs"), "box", (10,), (8.9, 11.9)),
+        )),
+        SubCategory("Bearings & Seals", "industrial", (
+            _L("Ball Bearing", ("6204-2RS", "6205-2RS"), ("1 pcs",), "pcs", (20,), (4.9, 6.2)),
+            _L("O-Ring Kit", ("NBR",), ("225 pcs",), "box", (5,), (19.9, 19.9)),
+            _L("Shaft Seal", ("25x42x7", "30x47x7"), ("1 pcs",), "pcs", (50,), (1.8, 2.1)),
+        )),
+        SubCategory("Motors & Drives", "industrial", (
+            _L("Geared Motor", ("0.37 kW", "0.75 kW"), ("1 pcs",), "pcs", (1,), (245.0, 389.0)),
+            _L("Frequency Inverter", ("0.75 kW", "1.5 kW"), ("1 pcs",), "pcs", (1,), (289.0, 359.0)),
+        )),
+    )),
+)  # fmt: skip
+
+# What each channel buys: category -> share of its purchases.
+CHANNEL_CATEGORIES = {
+    "retail-chain": {"Food & Beverages": 35, "Household": 25, "Personal Care": 20, "OTC Health": 8, "Garden": 7,
+                     "Paint & Decor": 5},
+    "e-commerce": {"Personal Care": 20, "Tools": 20, "Household": 15, "Garden": 15, "Food & Beverages": 10,
+                   "OTC Health": 10, "Paint & Decor": 10},
+    "pharmacy": {"OTC Health": 50, "Personal Care": 35, "Medical Consumables": 15},
+    "diy": {"Tools": 35, "Garden": 35, "Paint & Decor": 30},
+    "wholesale": {"Food & Beverages": 20, "Household": 20, "Medical Consumables": 15, "Tools": 15,
+                  "Components": 15, "Personal Care": 15},
+    "hospital": {"Medical Consumables": 85, "Household": 10, "OTC Health": 5},
+    "government": {"Medical Consumables": 40, "Household": 35, "Tools": 25},
+    "oem": {"Components": 90, "Tools": 10},
+}  # fmt: skip
+# Cost to serve as a share of net sales, by channel: small drops to many stores cost more than full trucks.
+CHANNEL_COST_TO_SERVE = {
+    "retail-chain": 4.5, "pharmacy": 5.5, "e-commerce": 7.0, "diy": 4.0, "wholesale": 2.5, "hospital": 5.0,
+    "government": 3.5, "oem": 2.0,
+}  # fmt: skip

@@ -49,6 +49,7 @@ class Page:
     label: str
     auth: str  # "session" (a signed-in browser) or "token" (a script with an API token)
     target_p95_ms: float  # the goal at size M
+    optional: bool = False  # a page this installation may not have yet: a 404 skips it instead of failing
 
 
 PAGES = (
@@ -57,6 +58,14 @@ PAGES = (
     Page("account_360", "Account 360", "session", 60),
     Page("api_list", "API accounts list", "token", 50),
 )
+# The commercial pages read monthly roll-ups, never sales lines: their cost must not grow with the lines.
+COMMERCIAL_PAGES = (
+    Page("dashboard", "Portfolio dashboard", "session", 150, optional=True),
+    Page("commercial", "Account commercial tab", "session", 150, optional=True),
+    Page("concentration", "Concentration", "session", 150, optional=True),
+)
+ALL_PAGES = PAGES + COMMERCIAL_PAGES
+SALES_LINES_RATIO_TARGET = 1.2  # p95 with the most sales lines over p95 with the fewest
 
 
 # --- statistics ------------------------------------------------------------------------------------------
@@ -81,8 +90,9 @@ def summarise(values) -> dict:
 # --- the bench database -------------------------------------------------------------------------------------
 
 
-def default_database_url(size: str, scale: float) -> str:
+def default_database_url(size: str, scale: float, sales_lines: int | None = None) -> str:
     suffix = "" if scale == 1 else f"-x{scale:g}"
+    suffix += f"-{sales_lines}-lines" if sales_lines else ""
     return f"sqlite:///{BASE_DIR / 'var' / f'bench-{size}{suffix}.sqlite3'}"
 
 
@@ -131,10 +141,12 @@ def subprocess_environment(database_url: str, **extra: str) -> dict:
     return env
 
 
-def prepare_database(size: str, seed: int, scale: float, database_url: str) -> dict:
+def prepare_database(size: str, seed: int, scale: float, database_url: str, sales_lines: int | None = None) -> dict:
     """Run the prepare step in a subprocess; returns what it reports (users, sessions, tokens, page paths)."""
     argv = [sys.executable, "-m", "benchmarks.runner", "prepare", f"--size={size}", f"--seed={seed}"]
     argv.append(f"--scale={scale}")
+    if sales_lines:
+        argv.append(f"--sales-lines={sales_lines}")
     result = subprocess.run(
         argv, cwd=BASE_DIR, env=subprocess_environment(database_url), capture_output=True, text=True
     )
@@ -273,12 +285,19 @@ class Samples:
 
 def measure_user(port: int, paths: dict, user: dict, role: str, requests: int, warmup: int) -> dict:
     """Every page of one user, in rounds (one request per page per round): a burst of other work on the
-    machine then slows all pages a little instead of one page a lot."""
-    samples = {page.key: Samples([], [], [], []) for page in PAGES}
+    machine then slows all pages a little instead of one page a lot. An optional page that answers 404 is
+    skipped, with a note (and measured once it exists)."""
+    samples = {page.key: Samples([], [], [], []) for page in ALL_PAGES}
+    skipped: dict[str, dict] = {}
     for round_number in range(warmup + requests):
-        for page in PAGES:
+        for page in ALL_PAGES:
+            if page.key in skipped:
+                continue
             path = paths[page.key]
             answer = get(port, path, _headers(page, user))
+            if page.optional and answer.status == 404 and round_number == 0:
+                skipped[page.key] = {"path": path, "skipped": f"{path} answered 404 Not Found (not built yet)"}
+                continue
             server_ms, queries = _check_answer(answer, page, path, role)
             if round_number >= warmup:
                 sample = samples[page.key]
@@ -286,7 +305,9 @@ def measure_user(port: int, paths: dict, user: dict, role: str, requests: int, w
                 sample.round_trip_ms.append(answer.round_trip_ms)
                 sample.queries.append(queries)
                 sample.sizes.append(len(answer.body))
-    return {page.key: _page_result(page, paths[page.key], samples[page.key]) for page in PAGES}
+    return {
+        page.key: skipped.get(page.key) or _page_result(page, paths[page.key], samples[page.key]) for page in ALL_PAGES
+    }
 
 
 def _page_result(page: Page, path: str, sample: Samples) -> dict:
@@ -313,20 +334,33 @@ def _headers(page: Page, user: dict) -> dict:
 
 
 def bench_size(
-    size: str, *, seed: int, scale: float, requests: int, warmup: int, database_url: str | None, log=None
+    size: str,
+    *,
+    seed: int,
+    scale: float,
+    requests: int,
+    warmup: int,
+    database_url: str | None,
+    sales_lines: int | None = None,
+    log=None,
 ) -> dict:
     log = log or (lambda message: None)
-    url = database_url or default_database_url(size, scale)
+    url = database_url or default_database_url(size, scale, sales_lines)
     check_database_url(url)
-    log(f"Size {size}: preparing {describe_database(url)}…")
-    prepared = prepare_database(size, seed, scale, url)
+    label = size if sales_lines is None else f"{size} with {sales_lines:,} sales lines"
+    log(f"Size {label}: preparing {describe_database(url)}…")
+    prepared = prepare_database(size, seed, scale, url, sales_lines)
     how = f"generated in {prepared['generation_seconds']:.1f} s" if prepared["generated"] else "reused"
     data = prepared["data"]
-    log(f"Size {size}: {data['accounts']:,} accounts, {data['contacts']:,} stakeholders ({how}).")
+    log(
+        f"Size {label}: {data['accounts']:,} accounts, {data['contacts']:,} stakeholders, "
+        f"{data['products']:,} products, {data['sales_lines']:,} sales lines ({how})."
+    )
     pages: dict[str, dict] = {}
     load_before = _load_average()
     with Server(url) as server:
-        log(f"Size {size}: measuring on http://127.0.0.1:{server.port}/ ({warmup} + {requests} rounds over all pages)…")
+        rounds = f"{warmup} + {requests} rounds over all pages"
+        log(f"Size {label}: measuring on http://127.0.0.1:{server.port}/ ({rounds})…")
         try:
             for role in ROLES:
                 user = prepared["users"][role]
@@ -336,11 +370,14 @@ def bench_size(
             raise BenchError(f"{exc}\nServer log:\n{server_log}" if server_log else str(exc)) from exc
     return {
         "size": size,
+        "label": label,
+        "sales_lines": data["sales_lines"],
         "scale": scale,
         "database": describe_database(url),
         "data": prepared["data"],
         "generated": prepared["generated"],
         "generation_seconds": prepared["generation_seconds"],
+        "generation": prepared["generation"],
         "users": {
             role: {"email": prepared["users"][role]["email"], "visible_accounts": prepared["users"][role]["visible"]}
             for role in ROLES
@@ -359,15 +396,53 @@ def _load_average() -> float | None:
         return None
 
 
+def _measured(run: dict, role: str, page: Page) -> dict | None:
+    """A page's result in a run, or None when it was not measured there (skipped, or not in the run)."""
+    result = run["pages"][role].get(page.key)
+    return None if result is None or "skipped" in result else result
+
+
 def compare_query_counts(runs: list[dict]) -> list[dict]:
-    """Pages whose query count differs between the sizes measured (empty: no N+1 anywhere)."""
+    """Pages whose query count differs between the runs — sizes, numbers of sales lines — (empty: no N+1
+    anywhere). A page not measured in every run is left out."""
     differences = []
     for role in ROLES:
-        for page in PAGES:
-            counts = {run["size"]: run["pages"][role][page.key]["queries"] for run in runs}
+        for page in ALL_PAGES:
+            results = [_measured(run, role, page) for run in runs]
+            if any(result is None for result in results):
+                continue
+            counts = {run.get("label", run["size"]): r["queries"] for run, r in zip(runs, results, strict=True)}
             if len(set(counts.values())) > 1:
                 differences.append({"user": role, "page": page.key, "queries": counts})
     return differences
+
+
+def sales_line_ratios(runs: list[dict]) -> list[dict]:
+    """Per size, user and commercial page: server p95 with the most sales lines over p95 with the fewest."""
+    ratios = []
+    for size in dict.fromkeys(run["size"] for run in runs):
+        variants = sorted((run for run in runs if run["size"] == size), key=lambda run: run["sales_lines"])
+        if len(variants) < 2:
+            continue
+        fewest, most = variants[0], variants[-1]
+        for role in ROLES:
+            for page in COMMERCIAL_PAGES:
+                low, high = _measured(fewest, role, page), _measured(most, role, page)
+                if low is None or high is None:
+                    continue
+                ratio = round(high["server_ms"]["p95"] / low["server_ms"]["p95"], 2)
+                ratios.append(
+                    {
+                        "size": size,
+                        "user": role,
+                        "page": page.key,
+                        "sales_lines": [fewest["sales_lines"], most["sales_lines"]],
+                        "p95_ms": [low["server_ms"]["p95"], high["server_ms"]["p95"]],
+                        "ratio": ratio,
+                        "meets_target": ratio <= SALES_LINES_RATIO_TARGET,
+                    }
+                )
+    return ratios
 
 
 def run_bench(
@@ -378,11 +453,23 @@ def run_bench(
     requests: int = DEFAULT_REQUESTS,
     warmup: int = DEFAULT_WARMUP,
     database_url: str | None = None,
+    sales_lines: list[int] | None = None,
     log=None,
 ) -> dict:
+    """Measure every size, and at each size every number of sales lines asked for (default: the size's)."""
     runs = [
-        bench_size(size, seed=seed, scale=scale, requests=requests, warmup=warmup, database_url=database_url, log=log)
+        bench_size(
+            size,
+            seed=seed,
+            scale=scale,
+            requests=requests,
+            warmup=warmup,
+            database_url=database_url,
+            sales_lines=lines,
+            log=log,
+        )
         for size in sizes
+        for lines in (sales_lines or [None])
     ]
     differences = compare_query_counts(runs) if len(runs) > 1 else []
     return {
@@ -392,6 +479,8 @@ def run_bench(
         "runs": runs,
         "query_counts_equal": (not differences) if len(runs) > 1 else None,
         "query_count_differences": differences,
+        "sales_line_ratio_target": SALES_LINES_RATIO_TARGET,
+        "sales_line_ratios": sales_line_ratios(runs),
     }
 
 
@@ -401,9 +490,15 @@ def format_report(report: dict) -> str:
         data = run["data"]
         lines.append(
             f"Size {run['size']} on {run['database']}: {data['accounts']:,} accounts, {data['contacts']:,} "
-            f"stakeholders, {data['users']} users; {report['requests']} measured rounds over all pages after "
-            f"{report['warmup']} warm-up rounds."
+            f"stakeholders, {data['users']} users, {data['products']:,} products, {data['sales_lines']:,} sales "
+            f"lines; {report['requests']} measured rounds over all pages after {report['warmup']} warm-up rounds."
         )
+        generation = run["generation"]
+        if run["generated"] and generation:
+            lines.append(
+                f"Generated in {run['generation_seconds']:.1f} s; the sales lines took "
+                f"{generation['lines_seconds']:.1f} s and the roll-ups {generation['rollup_seconds']:.1f} s."
+            )
         load = run["load_average"]
         if load["before"] is not None:
             lines.append(f"Load average {load['before']} before, {load['after']} after, on {load['cpus']} CPUs.")
@@ -420,8 +515,11 @@ def format_report(report: dict) -> str:
                 f"  {'page':<26}{'server p50':>12}{'server p95':>12}{'client p50':>12}{'client p95':>12}"
                 f"{'queries':>9}{'target p95':>12}"
             )
-            for page in PAGES:
+            for page in ALL_PAGES:
                 result = run["pages"][role][page.key]
+                if "skipped" in result:
+                    lines.append(f"  {page.label:<26}skipped: {result['skipped']}")
+                    continue
                 server, client = result["server_ms"], result["round_trip_ms"]
                 timings = "".join(
                     f"{value:>9.1f} ms" for value in (server["p50"], server["p95"], client["p50"], client["p95"])
@@ -432,7 +530,7 @@ def format_report(report: dict) -> str:
                 lines.append(f"  {page.label:<26}{timings}{result['queries']:>8}{varied}{target:>12}  {verdict}")
         lines.append("")
     if report["query_counts_equal"] is not None:
-        sizes = " and ".join(run["size"] for run in report["runs"])
+        sizes = " and ".join(run.get("label", run["size"]) for run in report["runs"])
         if report["query_counts_equal"]:
             lines.append(f"Query counts per page are the same at {sizes}.")
         else:
@@ -440,7 +538,29 @@ def format_report(report: dict) -> str:
             for difference in report["query_count_differences"]:
                 counts = ", ".join(f"{size}: {n}" for size, n in difference["queries"].items())
                 lines.append(f"  {ROLE_LABELS[difference['user']]}, {difference['page']}: {counts}")
+    lines.extend(_format_ratios(report))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _format_ratios(report: dict) -> list[str]:
+    ratios = report["sales_line_ratios"]
+    if not ratios:
+        return []
+    labels = {page.key: page.label for page in ALL_PAGES}
+    fewest, most = ratios[0]["sales_lines"]
+    lines = [
+        "",
+        f"Page cost against sales lines: server p95 with {fewest:,} and with {most:,} lines, and their ratio "
+        f"(target ≤ {report['sales_line_ratio_target']:g}):",
+    ]
+    for ratio in ratios:
+        low, high = ratio["p95_ms"]
+        verdict = "ok" if ratio["meets_target"] else "GROWS"
+        lines.append(
+            f"  {ratio['size']}  {ROLE_LABELS[ratio['user']]:<10}{labels[ratio['page']]:<26}"
+            f"{low:>9.1f} ms{high:>9.1f} ms{ratio['ratio']:>7.2f}  {verdict}"
+        )
+    return lines
 
 
 # --- the prepare step (runs inside the subprocess, on the bench database) -----------------------------------
@@ -461,28 +581,48 @@ def _session_cookie(user) -> list[str]:
     return [settings.SESSION_COOKIE_NAME, store.session_key]
 
 
-def _ensure_portfolio(size: str, seed: int, scale: float) -> tuple[bool, float | None]:
+def _ensure_portfolio(size: str, seed: int, scale: float, sales_lines: int | None) -> tuple[bool, float, dict] | None:
+    """Make sure the bench database holds this portfolio with these sales. Returns None when it already
+    did, else (True, seconds, how the sales generation went). The same portfolio with other sales keeps its
+    accounts: only the commercial data is replaced."""
     from benchmarks.generator import (
         holds_only_demo_data,
+        plan_demo_sales,
         plan_portfolio,
         portfolio_present,
         refresh_planner_statistics,
         reset_portfolio,
         write_portfolio,
     )
+    from benchmarks.sales_generator import account_ids_by_index, replace_sales, sales_present
 
     portfolio = plan_portfolio(size, seed, scale)
-    if portfolio_present(portfolio):
+    sales = plan_demo_sales(portfolio, sales_lines)
+    present = portfolio_present(portfolio)
+    if present and sales_present(sales):
         refresh_planner_statistics()  # cheap, and the database may have been loaded by other means
-        return False, None
+        return None
     if not holds_only_demo_data():
         raise BenchError(
             "The bench database holds users who are not demo users; refusing to replace its data. "
             "Point --database-url at a database of its own."
         )
+    if present:
+        summary = replace_sales(sales, account_ids_by_index(portfolio))
+        refresh_planner_statistics()
+        return True, round(summary.seconds, 2), _generation(summary)
     reset_portfolio()
-    summary = write_portfolio(portfolio)
-    return True, round(summary.seconds, 2)
+    summary = write_portfolio(portfolio, sales)
+    return True, round(summary.seconds, 2), _generation(summary.sales)
+
+
+def _generation(sales) -> dict:
+    return {
+        "lines": sales.lines,
+        "seconds": round(sales.seconds, 2),
+        "lines_seconds": round(sales.lines_seconds, 2),
+        "rollup_seconds": round(sales.rollup_seconds, 2),
+    }
 
 
 def _subjects(lead) -> dict:
@@ -544,7 +684,7 @@ def _pick_lead(leads: list) -> tuple:
     raise BenchError("No demo team lead sees a global account with subsidiaries; regenerate the bench database.")
 
 
-def prepare(size: str, seed: int, scale: float) -> dict:
+def prepare(size: str, seed: int, scale: float, sales_lines: int | None = None) -> dict:
     """Migrate, make sure the portfolio is there, sign the bench users in. Runs on the bench database."""
     from django.core.management import call_command
     from django.db import connection
@@ -557,7 +697,7 @@ def prepare(size: str, seed: int, scale: float) -> dict:
     call_command("migrate", interactive=False, verbosity=0)
     if _static_files_stale():
         call_command("collectstatic", interactive=False, verbosity=0)
-    generated, seconds = _ensure_portfolio(size, seed, scale)
+    generated, seconds, generation = _ensure_portfolio(size, seed, scale, sales_lines) or (False, None, None)
 
     demo_users = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True)
     lead, subjects = _pick_lead(list(demo_users.filter(role=Role.TEAM_LEAD, team__isnull=False)))
@@ -577,6 +717,7 @@ def prepare(size: str, seed: int, scale: float) -> dict:
     return {
         "generated": generated,
         "generation_seconds": seconds,
+        "generation": generation,
         "database": connection.vendor,
         "data": dict(database_counts()),
         "users": users,
@@ -586,6 +727,9 @@ def prepare(size: str, seed: int, scale: float) -> dict:
             "filtered_list": "/accounts/?" + urlencode(subjects["filtered_list"]["params"]),
             "account_360": f"/accounts/{subjects['account_360']['id']}/",
             "api_list": "/api/v1/accounts",
+            "dashboard": "/dashboard/",
+            "commercial": f"/accounts/{subjects['account_360']['id']}/commercial/",
+            "concentration": "/concentration/",
         },
     }
 
@@ -597,6 +741,7 @@ def main(argv: list[str] | None = None) -> None:
     step.add_argument("--size", required=True)
     step.add_argument("--seed", type=int, required=True)
     step.add_argument("--scale", type=float, default=1.0)
+    step.add_argument("--sales-lines", type=int, default=None)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -605,7 +750,7 @@ def main(argv: list[str] | None = None) -> None:
     from benchmarks.generator import GenerationError
 
     try:
-        report = prepare(args.size, args.seed, args.scale)
+        report = prepare(args.size, args.seed, args.scale, args.sales_lines)
     except (BenchError, GenerationError) as exc:
         sys.exit(str(exc))
     sys.stdout.write(json.dumps(report) + "\n")

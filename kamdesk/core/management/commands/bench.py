@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.generator import DEFAULT_SEED, SIZES
 from benchmarks.runner import DEFAULT_REQUESTS, DEFAULT_WARMUP, BenchError, format_report, run_bench
+from benchmarks.sales_generator import MAX_SALES_LINES, MIN_SALES_LINES
 
 
 def positive(value: str) -> int:
@@ -37,10 +38,28 @@ def size_list(value: str) -> list[str]:
     return list(dict.fromkeys(sizes))
 
 
+def sales_line_counts(value: str) -> list[int]:
+    """'1000000,5000000' or '1M,5M' or '500k' -> numbers of sales lines, fewest first."""
+    factors = {"k": 1_000, "m": 1_000_000}
+    counts = []
+    for part in (p.strip().lower().replace("_", "") for p in value.split(",")):
+        if not part:
+            continue
+        factor = factors.get(part[-1], 1)
+        number = float(part[:-1] if part[-1] in factors else part) * factor
+        if number != int(number) or not MIN_SALES_LINES <= number <= MAX_SALES_LINES:
+            raise ValueError(value)
+        counts.append(int(number))
+    if not counts:
+        raise ValueError(value)
+    return sorted(set(counts))
+
+
 class Command(BaseCommand):
     help = (
         "Serve kamdesk on a demo portfolio of the given size and measure, over HTTP, the server time, round trip "
-        "and SQL query count of the accounts list, a filtered list, the account 360 page and the API list."
+        "and SQL query count of the accounts list, a filtered list, the account 360 page, the API list and the "
+        "commercial pages (portfolio dashboard, an account's commercial tab, concentration)."
     )
     # This process only orchestrates; the bench database is opened by the subprocesses it starts.
     requires_system_checks = []
@@ -73,8 +92,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scale", type=scale_factor, default=1.0, help="Shrink or grow the portfolio (default 1, the full size)."
         )
+        parser.add_argument(
+            "--sales-lines",
+            type=sales_line_counts,
+            help=(
+                "Numbers of sales lines to generate instead of the size's (S 200,000, M 5,000,000), e.g. 1M,5M: "
+                "measures each and reports how the commercial pages' p95 grows from the fewest to the most "
+                f"(between {MIN_SALES_LINES:,} and {MAX_SALES_LINES:,})."
+            ),
+        )
 
-    def handle(self, *args, size, sizes, as_json: bool, requests, warmup, database_url, seed, scale, **options):
+    def handle(
+        self, *args, size, sizes, as_json: bool, requests, warmup, database_url, seed, scale, sales_lines, **options
+    ):
         try:
             report = run_bench(
                 sizes or [size],
@@ -83,6 +113,7 @@ class Command(BaseCommand):
                 requests=requests,
                 warmup=warmup,
                 database_url=database_url,
+                sales_lines=sales_lines,
                 log=lambda message: self.stderr.write(message),
             )
         except BenchError as exc:

@@ -1,4 +1,5 @@
-"""``kamdesk demo``: create the database, load the demo portfolio once, print the logins and serve it."""
+"""``kamdesk demo``: create the database, load the demo portfolio (with its products, sales, targets and
+costs) once, print the logins and serve it."""
 
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command, get_commands
@@ -14,7 +15,9 @@ from benchmarks.generator import (
     generate,
     reset_portfolio,
 )
+from benchmarks.sales_generator import MAX_SALES_LINES, MIN_SALES_LINES, SALES_LINES
 from kamdesk.accounts.models import Account
+from kamdesk.sales.models import Product, SalesLine
 from kamdesk.users.models import Role, User
 
 ALL_LOGINS_UP_TO = 25  # beyond this many demo users, show a few per role
@@ -24,6 +27,13 @@ LOGINS_PER_ROLE = 4
 def port_number(value: str) -> int:
     number = int(value)
     if not 1 <= number <= 65535:
+        raise ValueError(value)
+    return number
+
+
+def sales_line_count(value: str) -> int:
+    number = int(value.replace("_", "").replace(",", ""))
+    if not MIN_SALES_LINES <= number <= MAX_SALES_LINES:
         raise ValueError(value)
     return number
 
@@ -70,7 +80,15 @@ class Command(BaseCommand):
             "--size",
             choices=sorted(SIZES),
             default="S",
-            help="S: 320 accounts, 2,400 stakeholders (default); M: 3,000 accounts, 30,000 stakeholders.",
+            help=(
+                f"S: 320 accounts, 2,400 stakeholders, 300 products, {SALES_LINES['S']:,} sales lines (default); "
+                f"M: 3,000 accounts, 30,000 stakeholders, 2,000 products, {SALES_LINES['M']:,} sales lines."
+            ),
+        )
+        parser.add_argument(
+            "--sales-lines",
+            type=sales_line_count,
+            help=f"Generate this many sales lines instead of the size's ({MIN_SALES_LINES:,} to {MAX_SALES_LINES:,}).",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Same seed, same portfolio.")
         parser.add_argument("--port", type=port_number, default=8000, help="Port to serve on (default 8000).")
@@ -78,10 +96,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete every account, stakeholder, user, team and audit event first, then load a fresh portfolio.",
+            help=(
+                "Delete every account, stakeholder, user, team, audit event, product and sale first, then load a "
+                "fresh portfolio."
+            ),
         )
 
-    def handle(self, *args, size: str, seed: int, port: int, no_serve: bool, reset: bool, **options):
+    def handle(self, *args, size: str, seed: int, port: int, no_serve: bool, reset: bool, sales_lines, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         if reset:
@@ -89,12 +110,13 @@ class Command(BaseCommand):
         existing = Account.objects.count()
         if existing:
             self.stdout.write(
-                f"The database already holds {existing:,} accounts, so the demo portfolio is not loaded again "
+                f"The database already holds {existing:,} accounts, {Product.objects.count():,} products and "
+                f"{SalesLine.objects.count():,} sales lines, so the demo portfolio is not loaded again "
                 "(--reset replaces everything with a fresh one)."
             )
             logins = existing_demo_logins()
         else:
-            logins = self._generate(size, seed)
+            logins = self._generate(size, seed, sales_lines)
         self._print_logins(logins)
         url = f"http://127.0.0.1:{port}/"
         if no_serve:
@@ -110,19 +132,28 @@ class Command(BaseCommand):
             reset_portfolio()
         except ProtectedError as exc:
             raise CommandError(f"Could not delete everything: {exc.args[0]}") from exc
-        self.stdout.write("Deleted all accounts, stakeholders, users, teams and audit events.")
+        self.stdout.write("Deleted all accounts, stakeholders, users, teams, audit events, products and sales.")
 
-    def _generate(self, size: str, seed: int) -> list[dict]:
+    def _generate(self, size: str, seed: int, sales_lines: int | None) -> list[dict]:
         self.stdout.write(f"Loading the demo portfolio (size {size}, seed {seed})…")
         try:
-            summary = generate(size, seed)
+            summary = generate(size, seed, sales_lines=sales_lines)
         except GenerationError as exc:
             raise CommandError(str(exc)) from exc
+        sales = summary.sales
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.accounts:,} accounts, {summary.contacts:,} stakeholders, {summary.users} users "
                 f"in {summary.teams} teams and {summary.memberships:,} account-team memberships "
-                f"in {summary.seconds:.1f} s."
+                f"in {summary.seconds - sales.seconds:.1f} s."
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sales: {sales.products:,} products, {sales.lines:,} sales lines over three years "
+                f"({sales.credit_notes:,} of them credit notes), {sales.listings:,} listings, "
+                f"{sales.price_agreements:,} price agreements, {sales.targets:,} monthly targets and "
+                f"{sales.cost_lines:,} cost lines in {sales.seconds:.1f} s."
             )
         )
         return summary.logins
