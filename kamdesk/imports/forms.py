@@ -9,15 +9,16 @@ from kamdesk.imports.columns import ACCOUNTS, CONTACTS, PRODUCTS
 KIND_CHOICES = [(ACCOUNTS, "Accounts"), (CONTACTS, "Contacts (stakeholders)"), (PRODUCTS, "Products")]
 
 
-class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial=ACCOUNTS, label="The file holds")
+class FileUploadForm(forms.Form):
+    """A CSV/XLSX upload within settings.UPLOAD_MAX_BYTES; the import pages add what the file holds."""
+
     file = forms.FileField(label="File")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
             f"CSV (UTF-8, separated by commas or semicolons) or Excel .xlsx; at most "
-            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}."
+            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}. Larger files: the kamdesk import command."
         )
         self.fields["file"].widget.attrs["accept"] = ".csv,.txt,.xlsx,.xlsm,.xls"
 
@@ -27,9 +28,15 @@ class UploadForm(forms.Form):
         if upload.size > limit:
             raise forms.ValidationError(
                 f"The file is {filesizeformat(upload.size)}; the largest file accepted is {filesizeformat(limit)}. "
-                "Split it into smaller files, or import it with the kamdesk import command."
+                "Split it into smaller files, or import it with the kamdesk import command, which takes files of "
+                "any size."
             )
         return upload
+
+
+class UploadForm(FileUploadForm):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial=ACCOUNTS, label="The file holds")
+    field_order = ["kind", "file"]
 
 
 class ConfirmForm(forms.Form):

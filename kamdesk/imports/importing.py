@@ -154,11 +154,22 @@ def run_import(
 
 
 def _match_header(table: Table, kind: str, report: ImportReport) -> dict[str, int]:
-    """``{column: position}`` for the known columns; unknown columns are ignored with a warning."""
-    known = COLUMNS[kind]
+    positions, warning = match_columns(
+        table.headers, table.header_line, kind=kind, known=COLUMNS[kind], required=REQUIRED_COLUMNS[kind]
+    )
+    if warning:
+        report.warnings.append(warning)
+    return positions
+
+
+def match_columns(
+    headers: list[str], header_line: int, *, kind: str, known: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[dict[str, int], str]:
+    """``{column: position}`` for the known columns of a header row, and a warning naming the unknown
+    columns (ignored) or "". A repeated or missing required column is a FileError naming it."""
     positions: dict[str, int] = {}
     unknown: list[str] = []
-    for position, header in enumerate(table.headers):
+    for position, header in enumerate(headers):
         key = header_key(header)
         if not key:
             continue
@@ -167,26 +178,27 @@ def _match_header(table: Table, kind: str, report: ImportReport) -> dict[str, in
         elif key in positions:
             raise FileError(
                 f"The column “{key}” appears twice in the header (columns {positions[key] + 1} and {position + 1}).",
-                table.header_line,
+                header_line,
                 key,
             )
         else:
             positions[key] = position
-    missing = [column for column in REQUIRED_COLUMNS[kind] if column not in positions]
+    missing = [column for column in required if column not in positions]
     if missing:
         raise FileError(
             f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}. "
-            f"The header (line {table.header_line}) has: {', '.join(h for h in table.headers if h) or 'nothing'}. "
+            f"The header (line {header_line}) has: {', '.join(h for h in headers if h) or 'nothing'}. "
             f"The {kind} columns are: {', '.join(known)}.",
-            table.header_line,
+            header_line,
             ", ".join(missing),
         )
+    warning = ""
     if unknown:
-        report.warnings.append(
+        warning = (
             f"Ignored unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
             f"The {kind} columns are: {', '.join(known)}."
         )
-    return positions
+    return positions, warning
 
 
 def _rows(table: Table, positions: dict[str, int]) -> list[Row]:

@@ -29,8 +29,8 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kamdesk.imports.columns import guard_csv, header_key
-from kamdesk.imports.importing import ImportReport, RowError
+from kamdesk.imports.columns import guard_csv
+from kamdesk.imports.importing import ImportReport, RowError, match_columns
 from kamdesk.imports.readers import FileError
 from kamdesk.sales import rollups
 from kamdesk.sales.models import SalesImport
@@ -185,40 +185,13 @@ def _import(kind, opener, record, actor, dry_run, partial, progress, report, log
 
 
 def _match_header(source: RowSource, checker: type[Checker], report: SalesImportReport) -> dict[str, int]:
-    """``{column: position}`` for the known columns; unknown ones are ignored with a warning."""
-    known = checker.columns
-    positions: dict[str, int] = {}
-    unknown: list[str] = []
-    for position, header in enumerate(source.headers):
-        key = header_key(header)
-        if not key:
-            continue
-        if key not in known:
-            unknown.append(header)
-        elif key in positions:
-            raise FileError(
-                f"The column “{key}” appears twice in the header (columns {positions[key] + 1} and {position + 1}).",
-                source.header_line,
-                key,
-            )
-        else:
-            positions[key] = position
-    missing = [column for column in checker.required if column not in positions]
-    if missing:
-        raise FileError(
-            f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}. "
-            f"The header (line {source.header_line}) has: {', '.join(h for h in source.headers if h) or 'nothing'}. "
-            f"The {checker.kind} columns are: {', '.join(known)}.",
-            source.header_line,
-            ", ".join(missing),
-        )
+    positions, warning = match_columns(
+        source.headers, source.header_line, kind=checker.kind, known=checker.columns, required=checker.required
+    )
     report.source = source.description
     report.warnings += source.warnings
-    if unknown:
-        report.warnings.append(
-            f"Ignored unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"The {checker.kind} columns are: {', '.join(known)}."
-        )
+    if warning:
+        report.warnings.append(warning)
     return positions
 
 

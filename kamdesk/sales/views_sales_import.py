@@ -15,9 +15,9 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kamdesk.imports.forms import FileUploadForm
 from kamdesk.imports.staging import staging_storage
 from kamdesk.sales.models import SalesImport
 from kamdesk.sales.sales_checks import CostChecker, SalesChecker
@@ -33,29 +33,10 @@ MAX_ERRORS_SHOWN = 500
 RUNNING = (SalesImport.Status.QUEUED, SalesImport.Status.RUNNING)
 
 
-class SalesUploadForm(forms.Form):
+class SalesUploadForm(FileUploadForm):
     kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial=SALES, label="The file holds")
-    file = forms.FileField(label="File")
     partial = forms.BooleanField(required=False, label="Import the rows without errors even if other rows are rejected")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
-            f"CSV (UTF-8, separated by commas or semicolons) or Excel .xlsx; at most "
-            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}. Larger files: the kamdesk import command."
-        )
-        self.fields["file"].widget.attrs["accept"] = ".csv,.txt,.xlsx,.xlsm,.xls"
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the largest file accepted is {filesizeformat(limit)}. "
-                "Split it into smaller files, or import it with the kamdesk import command, which takes files of "
-                "any size."
-            )
-        return upload
+    field_order = ["kind", "file", "partial"]
 
 
 # --- reads ----------------------------------------------------------------------------------------------
