@@ -81,8 +81,10 @@ def metrics_for(user: User) -> tuple[str, ...]:
 class DashboardFilter(filters.FilterSet):
     """Which of the visible accounts the dashboard sums: by team, owner, tier, channel and region."""
 
-    team = filters.ModelChoiceFilter(queryset=Team.objects.all(), field_name="owner__team", label="Team")
-    owner = filters.ModelChoiceFilter(queryset=active_users(), label="Owner")
+    team = filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), field_name="owner__team", label="Team", empty_label="Any"
+    )
+    owner = filters.ModelChoiceFilter(queryset=active_users(), label="Owner", empty_label="Any")
     tier = filters.MultipleChoiceFilter(choices=Tier.choices)
     channel = filters.ModelMultipleChoiceFilter(
         queryset=Channel.objects.all(), to_field_name="code", field_name="channel__code"
