@@ -326,3 +326,14 @@ def test_api_routes_declare_their_answers(client):
     assert {"200", "401", "404", "422"} <= set(
         schema["paths"][f"{API}/sales/imports/{{import_id}}"]["get"]["responses"]
     )
+
+
+def test_api_nul_characters_are_row_errors_and_the_history_is_still_recorded(world, catalogue, client):
+    body = {"lines": [api_line(account_code="G-0\x0001", sku="P-\x001")]}
+    status, summary = post_lines(client, bearer(world.kam_a), body)
+    assert status == 422, summary
+    assert {error["field"] for error in summary["errors"]} == {"lines.0.account_code", "lines.0.sku"}
+    record = SalesImport.objects.latest("id")
+    assert record.rows_rejected == 1 and "\x00" not in record.error_report
+    assert "\\u0000" not in json.dumps(record.summary)
+    assert not SalesLine.objects.exists()

@@ -21,6 +21,7 @@ The report always satisfies created + updated + unchanged + rejected == rows.
 
 import csv
 import io
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -467,8 +468,9 @@ def _finish(record: SalesImport, report: SalesImportReport, log: _ErrorLog, star
     record.rows_read = report.rows
     record.rows_written = report.created + report.updated if report.written else 0
     record.rows_rejected = report.rejected
-    record.summary = summary
-    record.error_report = error_report_csv(log.kept, log.total)
+    # Messages quote the cells they refuse, NUL characters included; PostgreSQL text cannot hold those.
+    record.summary = json.loads(json.dumps(summary).replace("\\u0000", "\\ufffd"))
+    record.error_report = error_report_csv(log.kept, log.total).replace("\x00", "\ufffd")
     if connection.needs_rollback:
         return  # inside a broken transaction nothing can be saved; the caller's rollback decides
     record.save()
