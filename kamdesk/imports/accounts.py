@@ -12,6 +12,7 @@ from kamdesk.imports.base import (
     choice_parser,
     chunks,
     decimal_parser,
+    first_by_key,
     int_parser,
     parse_tags,
     place_in_tree,
@@ -122,10 +123,7 @@ class AccountImporter(Importer):
     # --- resolve: parents, loops, order ----------------------------------------------------------------
 
     def resolve(self, rows: list[Row]) -> None:
-        first: dict[str, Row] = {}
-        for row in rows:
-            if row.key:
-                first.setdefault(row.key, row)
+        first = first_by_key(rows)
         for row in rows:
             if row.ok:
                 self._resolve_parent(row, first)

@@ -278,6 +278,15 @@ def parse_tags(cell: str) -> list[str]:
 # --- hierarchy ---------------------------------------------------------------------------------------
 
 
+def first_by_key(rows: list) -> dict:
+    """The first row of the file for each natural key: the row a reference to that key means."""
+    first: dict = {}
+    for row in rows:
+        if row.key:
+            first.setdefault(row.key, row)
+    return first
+
+
 def place_in_tree(rows: list, link_column: str, stored_link: Callable[[str], str | None], loop_message: str) -> None:
     """Check the links between the good rows (a parent code, a manager's e-mail) together with what is
     stored: a row on a loop is rejected, naming the loop; every other row learns its depth, so that rows

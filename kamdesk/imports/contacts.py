@@ -10,6 +10,7 @@ from kamdesk.imports.base import (
     Row,
     choice_parser,
     chunks,
+    first_by_key,
     int_parser,
     parse_email,
     place_in_tree,
@@ -105,10 +106,7 @@ class ContactImporter(Importer):
     # --- resolve: account, manager, loops, order -------------------------------------------------------
 
     def resolve(self, rows: list[Row]) -> None:
-        first: dict[str, Row] = {}
-        for row in rows:
-            if row.key:
-                first.setdefault(row.key, row)
+        first = first_by_key(rows)
         for row in rows:
             if row.ok:
                 self._resolve_account(row)
