@@ -41,6 +41,7 @@ class Checker:
     key_description = ""  # "document and line", for the duplicate message
     refreshes_rollups = False
     records_source = False  # the target has a source_id column naming the import
+    checks_in_bulk = False  # a CSV file may be checked in SQL first (sales_bulk)
 
     def __init__(self, *, actor: User | None, positions: dict[str, int], decimal_comma: bool):
         self.actor = actor
@@ -164,6 +165,7 @@ class SalesChecker(Checker):
     key_description = "document and line"
     refreshes_rollups = True
     records_source = True
+    checks_in_bulk = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

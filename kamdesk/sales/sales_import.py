@@ -2,18 +2,21 @@
 
 One entry point for the CLI, the web job and the API:
 
-1. **Read** the file row by row (sales_readers) and match its header; columns may come in any order,
-   unknown columns are ignored with a warning.
-2. **Check** each row in memory against account codes and SKUs loaded once (sales_checks), and **stage**
-   the good rows in batches into a temporary table — PostgreSQL ``COPY``, SQLite ``executemany`` — so the
-   import holds one batch in memory whatever the size of the file.
+1. **Read** the file's header (sales_readers) and match it; columns may come in any order, unknown
+   columns are ignored with a warning.
+2. **Check** the rows and **stage** the good ones in a temporary table. A CSV sales file is loaded in
+   bulk and checked in SQL first (sales_bulk); its other rows, and every row of a workbook, a cost file or
+   an API request, are checked in Python (sales_checks) against account codes and SKUs loaded once and
+   staged in batches — PostgreSQL ``COPY``, SQLite ``executemany``. Either way the import holds one batch
+   in memory whatever the size of the file.
 3. **Check the staged rows together** in SQL: a row repeating an earlier row's key (document and line)
    is rejected; so is a sales line already stored for an account the user may not change.
 4. **Count** created / updated / unchanged by comparing the stage with what is stored (one query).
-5. **Write** in ONE transaction: ``INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE ... WHERE changed``,
-   then refresh the monthly roll-ups of every (account, month) the import touched — the new ones and the
-   ones that updated lines move away from. Without ``partial``, nothing is written when any row is
-   rejected; an exception or a killed process never commits, so the stored data stays as it was.
+5. **Write** in ONE transaction, one import at a time: sum the lines it creates or changes per roll-up
+   row as they will be and as they were, ``INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE ... WHERE
+   changed``, then add the difference to the monthly roll-ups (rollups.add_changes) — no sales line is
+   read again. Without ``partial``, nothing is written when any row is rejected; an exception or a
+   killed process never commits, so the stored data stays as it was.
 
 Every run is recorded as a ``SalesImport`` (who, when, file, counts, duration, summary, error report).
 The report always satisfies created + updated + unchanged + rejected == rows.
@@ -25,7 +28,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from typing import BinaryIO
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,6 +38,7 @@ from kamdesk.imports.importing import ImportReport, RowError, match_columns
 from kamdesk.imports.readers import FileError
 from kamdesk.sales import rollups
 from kamdesk.sales.models import SalesImport
+from kamdesk.sales.sales_bulk import BulkLoad, NotBulk
 from kamdesk.sales.sales_checks import CHECKERS, Checker
 from kamdesk.sales.sales_readers import RowSource, SourceRow, open_rows
 from kamdesk.users.models import User
@@ -50,6 +54,8 @@ FETCH_ROWS = 2_000
 
 STAGE = "kamdesk_import_stage"
 REJECTED = "kamdesk_import_rejected"
+ADDED, REMOVED = "kamdesk_import_added", "kamdesk_import_removed"  # roll-up changes (see _collect_changes)
+IMPORT_LOCK = 7_510_001  # PostgreSQL advisory lock key held while an import writes
 REPEATED, LOCKED = "repeated", "locked"  # why a staged row is rejected
 
 Progress = Callable[[dict], None]
@@ -107,7 +113,8 @@ def import_file(
 ) -> SalesImportReport:
     """Import the CSV or XLSX file open in ``handle`` (binary, seekable) as ``actor`` (None: the system)."""
     record = record or _new_record(kind, filename, actor)
-    return _run(kind, lambda columns: open_rows(handle, filename, columns), record, actor, dry_run, partial, progress)
+    opener = _Opener(lambda columns: open_rows(handle, filename, columns), handle)
+    return _run(kind, opener, record, actor, dry_run, partial, progress)
 
 
 def import_rows(
@@ -121,7 +128,15 @@ def import_rows(
 ) -> SalesImportReport:
     """Import rows given as dicts (column -> value), e.g. from the API; row n of the list is "line" n."""
     record = _new_record(kind, label, actor)
-    return _run(kind, lambda columns: _dict_rows(rows, columns), record, actor, dry_run, partial, None)
+    return _run(kind, _Opener(lambda columns: _dict_rows(rows, columns)), record, actor, dry_run, partial, None)
+
+
+@dataclass
+class _Opener:
+    """How to read the rows; a file also gives its handle, for loading it in bulk."""
+
+    rows: Callable[[tuple[str, ...]], RowSource]
+    handle: BinaryIO | None = None
 
 
 def _new_record(kind: str, filename: str, actor: User | None) -> SalesImport:
@@ -171,11 +186,14 @@ def _run(kind, opener, record, actor, dry_run, partial, progress) -> SalesImport
 
 
 def _import(kind, opener, record, actor, dry_run, partial, progress, report, log) -> None:
-    source = opener(CHECKERS[kind].columns)
+    source = opener.rows(CHECKERS[kind].columns)
     positions = _match_header(source, CHECKERS[kind], report)
     checker = CHECKERS[kind](actor=actor, positions=positions, decimal_comma=source.decimal_comma)
     with _staging(checker) as stage:
-        _stage_rows(source, checker, stage, report, log, progress, record)
+        if not _stage_in_bulk(opener.handle, source, checker, stage, report, log, progress, record):
+            _stage_rows(source, checker, stage, report, log, progress, record)
+        if not report.rows:
+            report.warnings.append("The file has a header but no data rows; nothing to import.")
         _report_progress(progress, record, report.rows, source, "checking")
         _check_staged(checker, stage, log)
         _count(checker, stage, report, log)
@@ -196,9 +214,61 @@ def _match_header(source: RowSource, checker: type[Checker], report: SalesImport
     return positions
 
 
+def _header_width(source: RowSource) -> int:
+    """The header's columns up to its last named one."""
+    return max((i for i, header in enumerate(source.headers) if header.strip()), default=-1) + 1
+
+
+def _stage_in_bulk(handle, source, checker, stage, report, log, progress, record) -> bool:
+    """Load a CSV file in bulk, stage the rows the SQL accepts and check the rest in Python (sales_bulk).
+    False when the file cannot be loaded so; it is then still unread after its header."""
+    if handle is None or source.csv_layout is None or not checker.checks_in_bulk:
+        return False
+    width = _header_width(source)
+    bulk = BulkLoad(source.csv_layout, checker.positions, width, lambda cells: _misalignment(cells, width))
+    try:
+        try:
+            bulk.load(handle, lambda rows: _report_progress(progress, record, rows, source, "reading"))
+        except NotBulk:
+            handle.seek(source.csv_layout.data_offset)  # the row-by-row reader goes on from there
+            return False
+        report.rows = bulk.rows
+        _report_progress(progress, record, report.rows, source, "checking")
+        bulk.screen(checker, STAGE)
+        _check_leftovers(bulk, checker, stage, report, log)
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                bulk.drop(cursor)
+    return True
+
+
+def _check_leftovers(bulk: BulkLoad, checker, stage, report, log) -> None:
+    """The rows the SQL did not accept, through the Python checker as any other file's rows."""
+    batch: list[tuple] = []
+    for line, problem, cells in bulk.leftovers(checker.columns):
+        if problem:
+            log.reject(line, [(None, problem)])
+            continue
+        if cells is None:  # a row of empty cells: not a row
+            report.rows -= 1
+            continue
+        errors: list = []
+        values = checker.check(tuple(cells), errors)
+        if errors:
+            log.reject(line, errors)
+        else:
+            batch.append((line, *values))
+        if len(batch) >= BATCH_ROWS:
+            stage.append(batch)
+            batch = []
+    if batch:
+        stage.append(batch)
+
+
 def _stage_rows(source, checker, stage, report, log, progress, record) -> None:
     """Check every row and stage the good ones, BATCH_ROWS at a time."""
-    width = max((i for i, header in enumerate(source.headers) if header.strip()), default=-1) + 1
+    width = _header_width(source)
     batch: list[tuple] = []
     check = checker.check_row
     for row in source.rows:
@@ -206,8 +276,8 @@ def _stage_rows(source, checker, stage, report, log, progress, record) -> None:
         cells = row.cells
         if row.problem:
             log.reject(row.line, [(None, row.problem)])
-        elif not source.fixed_columns and len(cells) != width and _misaligned(row, width, log):
-            pass
+        elif not source.fixed_columns and len(cells) != width and (problem := _misalignment(cells, width)):
+            log.reject(row.line, [(None, problem)])
         else:
             errors: list = []
             values = check(cells, errors)
@@ -221,31 +291,20 @@ def _stage_rows(source, checker, stage, report, log, progress, record) -> None:
             _report_progress(progress, record, report.rows, source, "reading")
     if batch:
         stage.append(batch)
-    if not report.rows and not report.file_error:
-        report.warnings.append("The file has a header but no data rows; nothing to import.")
 
 
-def _misaligned(row: SourceRow, width: int, log: _ErrorLog) -> bool:
-    """A CSV line with fewer or more values than the header has columns has its values in the wrong
-    columns: a separator is missing or extra, or the file is cut short."""
-    cells = row.cells
+def _misalignment(cells: list[str], width: int) -> str | None:
+    """Why a CSV line with fewer or more values than the header has columns cannot be read — its values
+    are in the wrong columns: a separator is missing or extra, or the file is cut short. None when the
+    extra values are empty."""
     if len(cells) < width:
-        log.reject(
-            row.line,
-            [
-                (
-                    None,
-                    f"This line has {len(cells)} values but the header has {width} columns; a separator may be "
-                    "missing or the file may be cut short.",
-                )
-            ],
+        return (
+            f"This line has {len(cells)} values but the header has {width} columns; a separator may be "
+            "missing or the file may be cut short."
         )
-        return True
-    if any(cells[width:]):
-        extra = f"This line has values beyond the header's {width} columns; a separator may be extra."
-        log.reject(row.line, [(None, extra)])
-        return True
-    return False
+    if any(cell.strip() for cell in cells[width:]):
+        return f"This line has values beyond the header's {width} columns; a separator may be extra."
+    return None
 
 
 def _report_progress(progress, record, rows: int, source: RowSource, phase: str) -> None:
@@ -276,6 +335,8 @@ class _Stage:
     def create(self) -> None:
         types = {"file_line": "bigint", **self.checker.column_types}
         columns = ", ".join(f"{name} {types[name]} NOT NULL" for name in self.columns)
+        if not self.postgres:  # the row id: rows are looked up by line without an index of their own
+            columns = columns.replace("file_line bigint NOT NULL", "file_line INTEGER PRIMARY KEY")
         with connection.cursor() as cursor:
             self.drop(cursor)
             if self._may_switch_temp_store():
@@ -300,8 +361,8 @@ class _Stage:
                 cursor.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
     def drop(self, cursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(f"DROP TABLE IF EXISTS {REJECTED}")
+        for table in (STAGE, REJECTED, ADDED, REMOVED):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if self._may_switch_temp_store():
             cursor.execute("PRAGMA temp_store = MEMORY")
 
@@ -401,8 +462,8 @@ def _count(checker: Checker, stage: _Stage, report: SalesImportReport, log: _Err
 
 
 def _write(checker: Checker, stage: _Stage, import_id: int) -> int:
-    """Upsert the stage and refresh the roll-ups it touched, in one transaction. Returns how many
-    (account, month) roll-ups were refreshed."""
+    """Upsert the stage and bring the roll-ups in line, in one transaction. Returns how many
+    (account, month) roll-ups changed."""
     table = checker.target._meta.db_table
     columns = [*checker.key, *checker.values]
     selected = list(columns)
@@ -412,41 +473,51 @@ def _write(checker: Checker, stage: _Stage, import_id: int) -> int:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in checker.key)
     changed = " OR ".join(f"{table}.{column} <> excluded.{column}" for column in checker.values)
     with transaction.atomic(), connection.cursor() as cursor:
-        pairs = _touched_months(checker, cursor) if checker.refreshes_rollups else set()
+        _lock_imports(cursor)
+        if checker.refreshes_rollups:
+            _collect_changes(checker, cursor)  # before the upsert overwrites what the lines were
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
             f"SELECT {', '.join(selected)} FROM {STAGE} WHERE 1 = 1 "  # "WHERE" keeps SQLite's parser unambiguous
             f"ON CONFLICT ({', '.join(checker.key)}) DO UPDATE SET {updates} WHERE {changed}",
             [import_id] if checker.records_source else [],
         )
-        if pairs:
-            rollups.refresh(pairs)
-    return len(pairs)
+        if not checker.refreshes_rollups:
+            return 0
+        return rollups.add_changes(cursor, ADDED, REMOVED)
 
 
-def _touched_months(checker: Checker, cursor) -> set[tuple[int, date]]:
-    """(account, month) of every line created or changed — where it will be — and of every changed line
-    where it was. Read before the upsert overwrites the old values."""
+def _lock_imports(cursor) -> None:
+    """One import writes at a time, so that what it read of the stored lines (for the roll-ups) is still
+    true when it writes. SQLite's write lock does this already: its transactions begin IMMEDIATE."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _collect_changes(checker: Checker, cursor) -> None:
+    """The roll-up rows' sums of the lines this import creates or changes, as they will be (ADDED) and as
+    they were (REMOVED)."""
     table = checker.target._meta.db_table
-    new_month, old_month = _month_of("s.date"), _month_of("t.date")
     changed = _changed(checker, "t", "s")
-    cursor.execute(
-        f"SELECT DISTINCT s.account_id, {new_month} FROM {STAGE} s "  # noqa: S608
-        f"LEFT JOIN {table} t ON {_key_match('s', 't', checker.key)} WHERE t.id IS NULL OR {changed} "
-        f"UNION SELECT DISTINCT t.account_id, {old_month} FROM {STAGE} s "
-        f"JOIN {table} t ON {_key_match('s', 't', checker.key)} WHERE {changed}"
-    )
-    return {(account_id, _as_date(month)) for account_id, month in cursor.fetchall()}
+    match = _key_match("s", "t", checker.key)
+    for name, side, where in (
+        (ADDED, "s", f"LEFT JOIN {table} t ON {match} WHERE t.id IS NULL OR {changed}"),
+        (REMOVED, "t", f"JOIN {table} t ON {match} WHERE {changed}"),
+    ):
+        month = _month_of(f"{side}.date")
+        sums = ", ".join(f"SUM({side}.{column}) AS {column}" for column in rollups.AMOUNTS if column != "lines")
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {name} AS SELECT {side}.account_id AS account_id, "  # noqa: S608
+            f"{side}.product_id AS product_id, {month} AS month, {sums}, COUNT(*) AS lines "
+            f"FROM {STAGE} s {where} GROUP BY {side}.account_id, {side}.product_id, {month}"
+        )
 
 
 def _month_of(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
     return f"substr({column}, 1, 8) || '01'"
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 # --- the record ---------------------------------------------------------------------------------------

@@ -49,6 +49,18 @@ class SourceRow:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """Where the data rows of a CSV file start and how they are written, for loading them in bulk
+    (kamdesk.sales.sales_bulk) instead of row by row."""
+
+    encoding: str  # a codec that reads the bytes line by line ("utf-8", "utf-8-sig" or "cp1252")
+    separator: str
+    data_offset: int  # the byte after the header line
+    first_data_line: int  # the line number of the first byte after the header line
+    columns: int  # cells in the header line, empty ones included
+
+
 @dataclass
 class RowSource:
     """An opened file: the header, and the data rows as a lazy iterator."""
@@ -62,6 +74,21 @@ class RowSource:
     warnings: list[str] = field(default_factory=list)
     total_bytes: int | None = None
     bytes_read: Callable[[], int] = lambda: 0
+    csv_layout: CsvLayout | None = None  # set for a CSV file whose rows can be loaded in bulk
+
+
+UNREADABLE_LINE = 'This line cannot be read: {}. Check the quotes (") on it; the file may be cut short.'
+
+
+def clean_cells(cells: list[str]) -> list[str] | None:
+    """A CSV row's cells as the importers see them: trimmed, the export's formula guard removed; None
+    for a blank row."""
+    values = [cell.strip() for cell in cells]
+    if not any(values):
+        return None
+    if "'" in "".join(values):  # rare: only then look for the export's formula guard
+        values = [unguard(value) for value in values]
+    return values
 
 
 def open_rows(handle: BinaryIO, filename: str, expected_columns: Collection[str]) -> RowSource:
@@ -119,6 +146,9 @@ def _csv_rows(handle: BinaryIO, head: bytes, total: int | None, expected_columns
     separator = separator or _sniff_separator(looked_at[-1], expected_columns)
     reader = csv.reader(itertools.chain(looked_at, lines), delimiter=separator, strict=True)
     header_line, headers = _csv_header(reader)
+    layout = None
+    if encoding != "utf-16":  # there the text layer reads ahead, so the byte position is not the line's
+        layout = CsvLayout(encoding, separator, handle.tell(), reader.line_num + 1, len(headers))
     description = f"CSV, {name}, separated by " + SEPARATOR_NAMES.get(separator, f"“{separator}”")
     return RowSource(
         headers=headers,
@@ -129,6 +159,7 @@ def _csv_rows(handle: BinaryIO, head: bytes, total: int | None, expected_columns
         warnings=warnings,
         total_bytes=total,
         bytes_read=_position(handle),
+        csv_layout=layout,
     )
 
 
@@ -227,19 +258,12 @@ def _csv_data(reader) -> Iterator[SourceRow]:
             return
         except csv.Error as exc:
             next_line = reader.line_num + 1
-            yield SourceRow(
-                line,
-                [],
-                f'This line cannot be read: {exc}. Check the quotes (") on it; the file may be cut short.',
-            )
+            yield SourceRow(line, [], UNREADABLE_LINE.format(exc))
             continue
         next_line = reader.line_num + 1
-        values = [cell.strip() for cell in cells]
-        if not any(values):
-            continue
-        if "'" in "".join(values):  # rare: only then look for the export's formula guard
-            values = [unguard(value) for value in values]
-        yield SourceRow(line, values)
+        values = clean_cells(cells)
+        if values is not None:
+            yield SourceRow(line, values)
 
 
 # --- workbooks -----------------------------------------------------------------------------------------
