@@ -121,6 +121,7 @@ class SalesImport(models.Model):
     rows_rejected = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
     error_report = models.TextField(blank=True, help_text="CSV of the rejected rows: line, column, message.")
+    worker = models.CharField(max_length=100, blank=True, help_text="The process running it (import_liveness).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,14 +144,30 @@ class SalesLine(models.Model):
     document = models.CharField(max_length=40)
     line = models.PositiveIntegerField()
     date = models.DateField()
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    # Every index and database-checked reference costs each import, per line: the lines are read by
+    # (document, line) and (account, date) only, and the import checks their accounts and products set-based
+    # (a database check per line cost more than the whole insert). Deletes still go through Django, which
+    # refuses to delete an account or product with sales (PROTECT).
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     quantity = models.DecimalField(**QUANTITY)
     gross_amount = models.DecimalField(**MONEY)
     discount = models.DecimalField(**MONEY, default=0)
     net_amount = models.DecimalField(**MONEY)
     cost = models.DecimalField(**MONEY, default=0)
-    source = models.ForeignKey(SalesImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.ForeignKey(
+        SalesImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["document", "line"], name="sales_line_document_line")]
@@ -163,8 +180,14 @@ class SalesLine(models.Model):
 class SalesMonthly(models.Model):
     """Roll-up of the sales lines per account, product and month (first day of the month)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # Derived data (``rebuild()`` recomputes it): read by account (the unique key starts with it) and by
+    # month; no index or database-checked reference of their own for the keys, which imports would pay for.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     month = models.DateField()
     quantity = models.DecimalField(**QUANTITY)
     gross_amount = models.DecimalField(**MONEY)
@@ -187,7 +210,9 @@ class AccountMonthly(models.Model):
     """Roll-up per account and month: what dashboards, P&L and concentration read (a few rows per account
     and month, whatever the number of sales lines)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(  # derived data, read by its unique key (see SalesMonthly)
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     month = models.DateField()
     quantity = models.DecimalField(**QUANTITY)
     gross_amount = models.DecimalField(**MONEY)

@@ -96,25 +96,36 @@ AMOUNTS = ("quantity", "gross_amount", "discount", "net_amount", "cost", "lines"
 def add_changes(cursor, added: str, removed: str) -> int:
     """Bring both roll-ups in line with a change of sales lines, without reading the facts: ``added`` and
     ``removed`` are tables of (account_id, product_id, month, quantity, gross_amount, discount, net_amount,
-    cost, lines) — the sums of the lines as they are now and as they were, per roll-up row. A roll-up row
-    left without lines goes. Returns how many (account, month) roll-ups changed.
+    cost, lines), one row per roll-up row — the sums of the lines as they are now and as they were. A
+    roll-up row left without lines goes. Returns how many (account, month) roll-ups changed.
 
     Sums and counts add up exactly (PostgreSQL's numeric; SQLite's doubles to far below a cent), so this
     keeps what ``rebuild()`` would compute. The caller holds the import lock (see sales_import)."""
     by_product, by_account = SalesMonthly._meta.db_table, AccountMonthly._meta.db_table
     sums = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {removed})")
+    anything_removed = cursor.fetchone()[0]
     for table, key in ((by_product, "account_id, product_id, month"), (by_account, "account_id, month")):
-        grouped = f"SELECT {key}, {sums} FROM {{}} WHERE 1 = 1 GROUP BY {key}"  # WHERE: SQLite's upsert parser
+        # The tables hold one row per product roll-up row already; the account roll-up sums them.
+        rows = f"SELECT {key}, {', '.join(AMOUNTS)} FROM {{}} WHERE 1 = 1"  # WHERE: SQLite's upsert parser
+        if table == by_account:
+            rows = f"SELECT {key}, {sums} FROM {{}} WHERE 1 = 1 GROUP BY {key}"
         add = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in AMOUNTS)
         cursor.execute(
-            f"INSERT INTO {table} ({key}, {', '.join(AMOUNTS)}) {grouped.format(added)} "
+            f"INSERT INTO {table} ({key}, {', '.join(AMOUNTS)}) {rows.format(added)} "
             f"ON CONFLICT ({key}) DO UPDATE SET {add}"
         )
-        match = " AND ".join(f"{table}.{column} = gone.{column}" for column in key.split(", "))
-        subtract = ", ".join(f"{column} = {table}.{column} - gone.{column}" for column in AMOUNTS)
-        cursor.execute(f"UPDATE {table} SET {subtract} FROM ({grouped.format(removed)}) AS gone WHERE {match}")
-        cursor.execute(f"DELETE FROM {table} WHERE lines = 0 AND EXISTS (SELECT 1 FROM {removed} gone WHERE {match})")
+        if anything_removed:
+            _subtract(cursor, table, key, rows.format(removed))
     cursor.execute(
         f"SELECT COUNT(*) FROM (SELECT account_id, month FROM {added} UNION SELECT account_id, month FROM {removed}) t"
     )
     return cursor.fetchone()[0]
+
+
+def _subtract(cursor, table: str, key: str, rows: str) -> None:
+    """Take ``rows`` off the roll-up rows with the same key; delete those left without lines."""
+    match = " AND ".join(f"{table}.{column} = gone.{column}" for column in key.split(", "))
+    subtract = ", ".join(f"{column} = {table}.{column} - gone.{column}" for column in AMOUNTS)
+    cursor.execute(f"UPDATE {table} SET {subtract} FROM ({rows}) AS gone WHERE {match}")
+    cursor.execute(f"DELETE FROM {table} WHERE lines = 0 AND ({key}) IN (SELECT {key} FROM ({rows}) AS gone)")
