@@ -4,6 +4,9 @@ error report, and the bulk API — with the access rules of each."""
 import csv
 import io
 import json
+import os
+import socket
+import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kamdesk.imports.staging import staging_storage
+from kamdesk.sales.import_liveness import ABANDONED, is_gone, this_process
 from kamdesk.sales.models import AccountMonthly, SalesImport, SalesLine
 from kamdesk.users.services import token_create
 from tests.factories import make_user
@@ -337,3 +341,38 @@ def test_api_nul_characters_are_row_errors_and_the_history_is_still_recorded(wor
     assert record.rows_rejected == 1 and "\x00" not in record.error_report
     assert "\\u0000" not in json.dumps(record.summary)
     assert not SalesLine.objects.exists()
+
+
+# --- imports whose process is gone ----------------------------------------------------------------------
+
+
+def dead_process() -> str:
+    """The worker record of a process of this machine that has ended."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return f"{socket.gethostname()}:{process.pid}:1"
+
+
+def test_an_import_whose_process_is_gone_reads_failed_not_running_for_ever(world, login):
+    running = {"status": SalesImport.Status.RUNNING, "user": world.kam_a, "file_name": "s.csv"}
+    gone = SalesImport.objects.create(**running, worker=dead_process(), summary={"progress": {"rows": 10}})
+    alive = SalesImport.objects.create(**running, worker=this_process())
+    elsewhere = SalesImport.objects.create(**running, worker="another-host:1:1")
+    page = login(world.kam_a).get(reverse("sales:import_detail", args=[gone.pk])).content.decode()
+    assert ABANDONED.split(":")[0] in page
+    gone.refresh_from_db()
+    assert gone.status == "failed" and gone.finished_at is not None and gone.summary["outcome"] == ABANDONED
+    assert "progress" not in gone.summary
+    assert SalesImport.objects.get(pk=alive.pk).status == "running"
+    assert SalesImport.objects.get(pk=elsewhere.pk).status == "running"  # another machine's: cannot tell
+
+
+def test_a_recorded_process_id_now_used_by_another_process_counts_as_gone(world):
+    assert not is_gone(this_process())
+    assert is_gone(f"{socket.gethostname()}:{os.getpid()}:1")  # same id, another start time
+    assert not is_gone("")  # not recorded: cannot tell
+
+
+def test_an_import_records_the_process_running_it(world, catalogue, login, staging_dir):
+    upload(login(world.kam_a), sales_text(GOOD))
+    assert SalesImport.objects.get().worker == this_process()

@@ -37,6 +37,7 @@ from kamdesk.imports.columns import guard_csv
 from kamdesk.imports.importing import ImportReport, RowError, match_columns
 from kamdesk.imports.readers import FileError
 from kamdesk.sales import rollups
+from kamdesk.sales.import_liveness import this_process
 from kamdesk.sales.models import SalesImport
 from kamdesk.sales.sales_bulk import BulkLoad, NotBulk
 from kamdesk.sales.sales_checks import CHECKERS, Checker
@@ -167,7 +168,8 @@ def _run(kind, opener, record, actor, dry_run, partial, progress) -> SalesImport
         raise ValueError(f"unknown import kind {kind!r}")
     started = time.monotonic()
     record.status, record.started_at = SalesImport.Status.RUNNING, timezone.now()
-    record.save(update_fields=["status", "started_at"])
+    record.worker = this_process()
+    record.save(update_fields=["status", "started_at", "worker"])
     report = SalesImportReport(kind=kind, dry_run=dry_run, partial=partial, import_id=record.pk, file=record.file_name)
     log = _ErrorLog()
     try:

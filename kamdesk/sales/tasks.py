@@ -9,6 +9,7 @@ polls. Without a task backend configured, Django's task framework runs the job a
 from django_tasks import task
 
 from kamdesk.imports.staging import staging_storage
+from kamdesk.sales.import_liveness import this_process
 from kamdesk.sales.models import SalesImport
 from kamdesk.sales.sales_import import import_file
 
@@ -31,7 +32,7 @@ def run_sales_import(import_id: int) -> dict:
     """Run a queued import; returns its summary. A job that finds its import already started does nothing,
     so a job delivered twice imports once."""
     claimed = SalesImport.objects.filter(pk=import_id, status=SalesImport.Status.QUEUED).update(
-        status=SalesImport.Status.RUNNING
+        status=SalesImport.Status.RUNNING, worker=this_process()
     )
     if not claimed:
         return {}

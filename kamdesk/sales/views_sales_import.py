@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kamdesk.imports.forms import FileUploadForm
 from kamdesk.imports.staging import staging_storage
+from kamdesk.sales.import_liveness import fail_abandoned
 from kamdesk.sales.models import SalesImport
 from kamdesk.sales.sales_checks import CostChecker, SalesChecker
 from kamdesk.sales.sales_import import COSTS, SALES
@@ -43,7 +44,9 @@ class SalesUploadForm(FileUploadForm):
 
 
 def visible_imports(user: User) -> QuerySet:
-    """The imports a user may look at: their own; an admin every import."""
+    """The imports a user may look at: their own; an admin every import. Imports whose process is gone are
+    marked failed first, so that none reads "running" for ever."""
+    fail_abandoned()
     imports = SalesImport.objects.select_related("user")
     return imports if user.is_admin else imports.filter(user=user)
 
