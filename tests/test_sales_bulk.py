@@ -3,6 +3,7 @@ gives exactly what checking it row by row gives: the same report, the same error
 and roll-ups — on SQLite and on PostgreSQL."""
 
 import io
+import threading
 
 import pytest
 from django.db import connection, transaction
@@ -237,3 +238,37 @@ def test_rollups_kept_by_imports_are_what_a_rebuild_computes(world, catalogue, r
             transaction.set_rollback(True)
 
     check()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite writers queue on the database file's lock; the in-memory test database has no such wait",
+)
+@pytest.mark.django_db(transaction=True)
+def test_imports_running_at_the_same_time_keep_the_rollups_right(world, catalogue):
+    """Each import changes the roll-ups by what it read of the stored lines; the write lock makes sure no
+    other import changed those lines in between."""
+    header = "document,line,date,account_code,sku,quantity,gross_amount,discount,net_amount,cost\n"
+    first = header + "".join(f"INV-{n},1,2025-01-{n % 28 + 1:02d},B-001,P-1,1,10.00,0,10.00,5.00\n" for n in range(300))
+    second = header + "".join(f"INV-{n},1,2025-02-{n % 28 + 1:02d},G-001,P-2,2,30.00,,25.00,9.00\n" for n in range(300))
+    failures = []
+
+    def run(data: str) -> None:
+        try:
+            for _ in range(3):
+                import_file("sales", io.BytesIO(data.encode()), "sales.csv", actor=None)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(data,)) for data in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert SalesLine.objects.count() == 300
+    kept = rollup_rows()
+    rollups.rebuild()
+    assert rollup_rows() == kept

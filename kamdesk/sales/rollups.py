@@ -13,12 +13,21 @@ from django.db import connection, transaction
 
 from kamdesk.sales.models import AccountMonthly, SalesLine, SalesMonthly
 
+WRITE_LOCK = 7_510_001  # PostgreSQL advisory lock key (see lock())
 CHUNK = 500  # account ids per statement: well below every database's parameter limit
 # The first day of a sales line's month, in each database's SQL.
 MONTH_OF_DATE = {"sqlite": "date(date, 'start of month')", "postgresql": "CAST(date_trunc('month', date) AS date)"}
 
 SUMS = "SUM(quantity), SUM(gross_amount), SUM(discount), SUM(net_amount), SUM(cost), {count}"
 COLUMNS = "account_id, {extra}month, quantity, gross_amount, discount, net_amount, cost, lines"
+
+
+def lock(cursor) -> None:
+    """Hold, until the transaction ends, the lock of everything that writes sales lines or roll-ups: one at a
+    time, so that what an import read of the stored lines (to change the roll-ups) is still true when it
+    writes. SQLite's write lock does this already: kamdesk's transactions there begin IMMEDIATE."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
 
 
 def month_start(day: date) -> date:
@@ -35,6 +44,7 @@ def refresh(pairs: Iterable[tuple[int, date]]) -> None:
     for account_id, day in pairs:
         accounts_by_month[month_start(day)].add(account_id)
     with transaction.atomic(), connection.cursor() as cursor:
+        lock(cursor)
         for month, account_ids in sorted(accounts_by_month.items()):
             ids = sorted(account_ids)
             for start in range(0, len(ids), CHUNK):
@@ -50,6 +60,7 @@ def rebuild() -> None:
     )
     month = MONTH_OF_DATE[connection.vendor]
     with transaction.atomic(), connection.cursor() as cursor:
+        lock(cursor)
         cursor.execute(f"DELETE FROM {by_account}")
         cursor.execute(f"DELETE FROM {by_product}")
         cursor.execute(
@@ -100,7 +111,7 @@ def add_changes(cursor, added: str, removed: str) -> int:
     roll-up row left without lines goes. Returns how many (account, month) roll-ups changed.
 
     Sums and counts add up exactly (PostgreSQL's numeric; SQLite's doubles to far below a cent), so this
-    keeps what ``rebuild()`` would compute. The caller holds the import lock (see sales_import)."""
+    keeps what ``rebuild()`` would compute. The caller holds ``lock()``."""
     by_product, by_account = SalesMonthly._meta.db_table, AccountMonthly._meta.db_table
     sums = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {removed})")

@@ -56,7 +56,6 @@ FETCH_ROWS = 2_000
 STAGE = "kamdesk_import_stage"
 REJECTED = "kamdesk_import_rejected"
 ADDED, REMOVED = "kamdesk_import_added", "kamdesk_import_removed"  # roll-up changes (see _collect_changes)
-IMPORT_LOCK = 7_510_001  # PostgreSQL advisory lock key held while an import writes
 REPEATED, LOCKED = "repeated", "locked"  # why a staged row is rejected
 
 Progress = Callable[[dict], None]
@@ -475,7 +474,7 @@ def _write(checker: Checker, stage: _Stage, import_id: int) -> int:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in checker.key)
     changed = " OR ".join(f"{table}.{column} <> excluded.{column}" for column in checker.values)
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_imports(cursor)
+        rollups.lock(cursor)
         if checker.refreshes_rollups:
             _collect_changes(checker, cursor)  # before the upsert overwrites what the lines were
         cursor.execute(
@@ -487,13 +486,6 @@ def _write(checker: Checker, stage: _Stage, import_id: int) -> int:
         if not checker.refreshes_rollups:
             return 0
         return rollups.add_changes(cursor, ADDED, REMOVED)
-
-
-def _lock_imports(cursor) -> None:
-    """One import writes at a time, so that what it read of the stored lines (for the roll-ups) is still
-    true when it writes. SQLite's write lock does this already: its transactions begin IMMEDIATE."""
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _collect_changes(checker: Checker, cursor) -> None:
