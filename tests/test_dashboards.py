@@ -14,9 +14,11 @@ kam_a and kam_b are in the lead's team "North"; the lead sees all three team acc
 
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -24,10 +26,18 @@ from django.test.utils import CaptureQueriesContext
 
 from kamdesk.accounts.services import account_update, channel_save
 from kamdesk.analytics import concentration as measure
-from kamdesk.sales import rollups
-from kamdesk.sales.concentration import account_loss, concentration, concentration_report, hhi_trend, portfolio
+from kamdesk.sales import charts, rollups
+from kamdesk.sales.concentration import (
+    account_loss,
+    concentration,
+    concentration_report,
+    hhi_trend,
+    hhi_trend_of,
+    pareto_points,
+    portfolio,
+)
 from kamdesk.sales.dashboards import account_commercial, dashboard_accounts, portfolio_dashboard
-from kamdesk.sales.models import CostLine, CostType
+from kamdesk.sales.models import CostLine, CostType, Target
 from kamdesk.sales.periods import Period
 from kamdesk.sales.pnl import account_pnl
 from kamdesk.sales.services import channel_cost_to_serve_set
@@ -179,6 +189,75 @@ def test_commercial_tab_hides_pricing_from_roles_without_costs(book):
     assert commercial.price_checks is None and not commercial.shows_margin
 
 
+# --- "vs target": like with like ------------------------------------------------------------------------------------
+
+
+def test_vs_target_compares_only_the_accounts_with_a_target(book):
+    """The subsidiary has no target: its 300 of revenue must not count against Globex's and Brightmart's
+    targets. The old rule (every actual against the targets there are) read 740 against 600, +23.3 %."""
+    _filter, accounts = dashboard_accounts(book.lead, {})
+    dashboard = portfolio_dashboard(book.lead, accounts)
+    year = figure(dashboard, "ytd", "revenue")
+    assert (year.actual, year.target) == (D(740), D(600))  # every actual is still shown
+    # Globex 200 + 0 + 100, Brightmart 0 + 100 + (50 - 10 rebate)
+    assert year.with_target == D(440)
+    assert year.vs_target == D("-26.7") and year.attainment == D("73.3")
+    assert year.vs_last_year == D("23.3")  # last year is still compared with every actual
+    # Only Globex has a margin target (March): its March margin 100 - 50.
+    margin = figure(dashboard, "mtd", "gross_margin")
+    assert (margin.target, margin.with_target) == (D(40), D(50))
+    assert figure(dashboard, "ytd", "volume").target is None and figure(dashboard, "ytd", "volume").with_target is None
+    assert [p.with_target for p in dashboard.trend[:4]] == [D(200), D(100), D(140), None]
+    coverage = dashboard.coverage
+    assert (coverage.accounts_with_target, coverage.accounts) == (2, 3)
+    assert coverage.revenue_pct == D("59.5")  # 440 of 740
+
+
+def test_months_without_a_target_do_not_count_either(book):
+    """Brightmart's target covers January only, when it bought nothing: it is 100 behind, although its
+    revenue for the year (140) is above that target — the old rule listed no account behind target."""
+    Target.objects.filter(account=book.account_b, month__gt=date(2025, 1, 1)).delete()
+    _filter, accounts = dashboard_accounts(book.lead, {})
+    dashboard = portfolio_dashboard(book.lead, accounts)
+    assert [(r.name, r.actual, r.target, r.gap) for r in dashboard.behind_target] == [
+        ("Brightmart", D(0), D(100), D(-100))
+    ]
+    year = figure(dashboard, "ytd", "revenue")
+    assert (year.target, year.with_target) == (D(400), D(300))  # Globex 300 of 300, Brightmart 0 of 100
+    assert figure(dashboard, "mtd", "revenue").with_target == D(100)  # March: Globex only
+
+
+def test_commercial_tab_compares_the_group_target_with_the_group_account_alone(book):
+    commercial = account_commercial(book.lead, book.global_account)
+    year = figure(commercial, "ytd", "revenue")
+    assert (year.actual, year.target, year.with_target) == (D(600), D(300), D(300))
+    assert year.vs_target == D("0.0")
+    assert (commercial.coverage.accounts_with_target, commercial.coverage.accounts) == (1, 2)
+
+
+def test_pages_and_api_show_the_target_coverage(book, login):
+    client = login(book.lead)
+    page = client.get("/dashboard/").content.decode()
+    assert "Targets cover 59.5 % of revenue year to date, 2 of 3 accounts" in page
+    assert "Actual with target" in page
+    data = client.get("/api/v1/dashboard").json()
+    assert data["target_coverage"] == {"accounts_with_target": 2, "accounts": 3, "revenue_pct": "59.5"}
+    ytd = next(p for p in data["periods"] if p["key"] == "ytd")
+    revenue = next(f for f in ytd["figures"] if f["metric"] == "revenue")
+    assert (revenue["actual"], revenue["target"], revenue["actual_with_target"]) == ("740.00", "600.00", "440.00")
+    assert revenue["vs_target_pct"] == "-26.7"
+    assert [p["with_target"] for p in data["trend"][:3]] == ["200.00", "100.00", "140.00"]
+    assert "Targets cover" in client.get(f"/accounts/{book.global_account.pk}/commercial/").content.decode()
+
+
+def test_trend_chart_draws_the_actual_with_target_when_it_differs(book):
+    _filter, accounts = dashboard_accounts(book.lead, {})
+    spec = charts.trend_chart(portfolio_dashboard(book.lead, accounts).trend)
+    assert "With target" in {value["series"] for value in spec["data"]["values"]}
+    commercial = account_commercial(book.lead, book.subsidiary)  # no target at all: nothing to draw
+    assert "With target" not in {value["series"] for value in charts.trend_chart(commercial.trend)["data"]["values"]}
+
+
 # --- concentration selectors ----------------------------------------------------------------------------------------
 
 
@@ -242,6 +321,34 @@ def test_hhi_trend_per_quarter(book):
     assert trend[0].hhi == pytest.approx(measure.hhi([250 + 100, 250]), abs=0.1)
     assert trend[1].hhi == pytest.approx(measure.hhi([600, 140]), abs=0.1)
     assert trend[1].customers == 2
+
+
+def test_trend_read_along_with_the_window_is_the_same(book):
+    """The page reads the window and the trend quarters in one pass (per bucket of months); the figures are
+    those read separately, also when the window does not start on a quarter."""
+    for as_of in (date(2025, 3, 1), date(2025, 2, 1)):
+        alone = portfolio(book.lead, 12, as_of=as_of)
+        along = portfolio(book.lead, 12, as_of=as_of, quarters=12)
+        assert along.groups.revenue.tolist() == pytest.approx(alone.groups.revenue.tolist())
+        assert along.groups.contribution.tolist() == pytest.approx(alone.groups.contribution.tolist())
+        assert hhi_trend_of(along) == hhi_trend(book.lead, as_of)
+    assert [q.label for q in hhi_trend_of(portfolio(book.lead, 12, quarters=12))] == ["2024-Q1", "2025-Q1"]
+
+
+def test_the_pareto_curve_is_drawn_with_at_most_so_many_points(book):
+    book_ = portfolio(book.lead, 12)
+    assert [(p.name, p.cumulative_share) for p in pareto_points(book_)] == [
+        ("Globex Holding", pytest.approx(600 / 740, abs=1e-4)),
+        ("Brightmart", 1.0),
+    ]
+    many = portfolio(book.lead, 12)
+    many.groups.revenue = np.arange(1, 1001, dtype=float)  # a thousand customers
+    many.customers.group_names = [f"C{n}" for n in range(1000)]
+    points = pareto_points(many, limit=100)
+    assert len(points) <= 100
+    assert points[0].name == "C999" and points[-1].cumulative_share == 1.0  # the largest first, the end kept
+    shares = [p.account_share for p in points]
+    assert shares == sorted(shares)
 
 
 def test_concentration_report_as_table_and_json(book):
@@ -455,7 +562,6 @@ def test_pages_cost_the_same_number_of_queries_for_any_data_size(world, login):
     )
     small_months = [date(2025, 1, 1), date(2025, 2, 1)]
     populate(world.kam_a, [group, world.subsidiary, world.account_b], small_months, product)
-    client = login(world.lead)
     paths = [
         "/dashboard/",
         "/dashboard/?tier=growth&region=",
@@ -466,7 +572,8 @@ def test_pages_cost_the_same_number_of_queries_for_any_data_size(world, login):
         f"/api/v1/accounts/{group.pk}/loss-impact",
         f"/api/v1/accounts/{group.pk}/sales/monthly",
     ]
-    small = {path: count_queries(client, path) for path in paths}
+    users = (world.lead, world.admin)  # the admin reads every account: no account condition at all
+    small = {(user.email, path): count_queries(login(user), path) for user in users for path in paths}
 
     more = [
         make_account(owner=world.kam_a if n % 2 else world.kam_b, parent=group if n % 3 == 0 else None)
@@ -480,8 +587,24 @@ def test_pages_cost_the_same_number_of_queries_for_any_data_size(world, login):
         [m for m in all_months if m not in small_months],
         product,
     )
-    large = {path: count_queries(client, path) for path in paths}
+    large = {(user.email, path): count_queries(login(user), path) for user in users for path in paths}
     assert large == small
+
+
+def test_an_admin_reads_the_roll_ups_without_an_account_condition(book, login):
+    """Every account: no join of every roll-up row against the account list (one less join per read)."""
+    condition = re.compile(r'account_id"? (IN \(|= ANY\()')
+    client = login(book.admin)
+    for path in ("/dashboard/", "/concentration/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        reads = [q["sql"] for q in queries.captured_queries if "sales_accountmonthly" in q["sql"]]
+        assert reads and not any(condition.search(sql) for sql in reads), path
+    # A filter brings the condition back.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/dashboard/?owner={book.kam_a.pk}")
+    reads = [q["sql"] for q in queries.captured_queries if "sales_accountmonthly" in q["sql"]]
+    assert reads and all(condition.search(sql) for sql in reads)
 
 
 def test_pages_without_sales(world, login):

@@ -3,6 +3,10 @@
 The same selectors as the pages, so the same numbers: reads start from what the user may see and use the
 roll-ups only. Margins, costs and contribution are null for roles that may not see costs. A hidden account
 answers 404 exactly like a missing one.
+
+Targets exist for some accounts only, so "vs target" compares like with like: each target with the actual of
+the accounts (and months) that have it — ``actual_with_target`` — never with everyone's actual.
+``target_coverage`` says how much of the business that is.
 """
 
 from datetime import date
@@ -43,11 +47,16 @@ MAX_MONTHLY_ROWS = 120
 class FigureOut(Schema):
     metric: str = Field(description="revenue (net sales after rebates), volume or gross_margin")
     label: str
-    actual: Decimal
-    target: Decimal | None
+    actual: Decimal = Field(description="The actual of every account.")
+    target: Decimal | None = Field(description="The sum of the targets; null when no account has one.")
+    actual_with_target: Decimal | None = Field(
+        description="The actual of the accounts, and months, that have a target: what the target is compared with."
+    )
     last_year: Decimal
-    vs_target_pct: Decimal | None = Field(description="Change against the target, in % of the target.")
-    vs_last_year_pct: Decimal | None = Field(description="Change against the same months last year, in %.")
+    vs_target_pct: Decimal | None = Field(
+        description="actual_with_target against the target, in % of the target (like with like)."
+    )
+    vs_last_year_pct: Decimal | None = Field(description="actual against the same months last year, in %.")
 
 
 class PeriodFiguresOut(Schema):
@@ -63,6 +72,9 @@ class TrendPointOut(Schema):
     this_year: Decimal | None = Field(description="Null after the as-of month.")
     last_year: Decimal
     target: Decimal | None
+    with_target: Decimal | None = Field(
+        description="This year's revenue of the accounts with a revenue target that month; null without one."
+    )
 
 
 class MoverOut(Schema):
@@ -79,16 +91,25 @@ class BehindTargetOut(Schema):
     account_id: int
     name: str
     code: str
-    actual: Decimal = Field(description="Revenue, year to date.")
+    actual: Decimal = Field(description="Revenue year to date of the months that have a revenue target.")
     target: Decimal = Field(description="Revenue target, year to date.")
     gap: Decimal
     attainment_pct: Decimal | None
+
+
+class TargetCoverageOut(Schema):
+    accounts_with_target: int = Field(description="Accounts with a revenue target, year to date.")
+    accounts: int = Field(description="Accounts the figures are summed over.")
+    revenue_pct: Decimal | None = Field(
+        description="Revenue year to date of the accounts and months with a revenue target, in % of all revenue."
+    )
 
 
 class DashboardOut(Schema):
     as_of: str | None = Field(description="YYYY-MM: the month the figures run to; null without sales.")
     currency: str
     costs_hidden: bool
+    target_coverage: TargetCoverageOut | None = Field(description="How much of the business the targets cover.")
     periods: list[PeriodFiguresOut]
     trend: list[TrendPointOut]
     top_movers: list[MoverOut]
@@ -204,7 +225,8 @@ def _ym(value: date | None) -> str | None:
 def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]):
     """Revenue, volume and gross margin month, quarter and year to date against target and last year, the
     monthly trend, the top and bottom movers and the accounts furthest behind target — over the accounts
-    you may see, filtered by team, owner, tier, channel and region."""
+    you may see, filtered by team, owner, tier, channel and region. Targets are compared like with like: with
+    the actual of the accounts and months that have one (``actual_with_target``)."""
     user = current_user(request)
     as_of = _month(query.period, "period")
     account_filter, accounts = dashboard_accounts(user, filter_params(query))
@@ -214,6 +236,15 @@ def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]):
         "as_of": _ym(dashboard.as_of),
         "currency": settings.REPORTING_CURRENCY,
         "costs_hidden": not dashboard.shows_margin,
+        "target_coverage": (
+            {
+                "accounts_with_target": dashboard.coverage.accounts_with_target,
+                "accounts": dashboard.coverage.accounts,
+                "revenue_pct": dashboard.coverage.revenue_pct,
+            }
+            if dashboard.coverage
+            else None
+        ),
         "periods": [
             {
                 "key": entry.key,
@@ -226,6 +257,7 @@ def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]):
                         "label": f.label,
                         "actual": f.actual,
                         "target": f.target,
+                        "actual_with_target": f.with_target,
                         "last_year": f.last_year,
                         "vs_target_pct": f.vs_target,
                         "vs_last_year_pct": f.vs_last_year,
@@ -236,7 +268,13 @@ def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]):
             for entry in dashboard.periods
         ],
         "trend": [
-            {"month": _ym(p.month), "this_year": p.this_year, "last_year": p.last_year, "target": p.target}
+            {
+                "month": _ym(p.month),
+                "this_year": p.this_year,
+                "last_year": p.last_year,
+                "target": p.target,
+                "with_target": p.with_target,
+            }
             for p in dashboard.trend
         ],
         "top_movers": [_mover(m) for m in dashboard.top_movers],

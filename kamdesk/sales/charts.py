@@ -20,6 +20,7 @@ COLOURS = {
     "This year": "#1f6feb",
     "Last year": "#8b949e",
     "Target": "#d29922",
+    "With target": "#8250df",
     "total": "#1f6feb",
     "increase": "#2da44e",
     "decrease": "#cf222e",
@@ -52,27 +53,40 @@ def _legend_scale(series: Iterable[str]) -> dict:
 
 def trend_chart(points: Iterable, *, title: str = "Revenue by month", currency: str = "") -> dict:
     """This year, last year and the target month by month. ``points`` have month (a date), this_year,
-    last_year and target (None where there is nothing)."""
+    last_year, target and with_target (None where there is nothing). "With target" — this year's actual of
+    the accounts that have a target that month, what the target compares with — is drawn only where it
+    differs from this year's actual."""
+    points = list(points)
+    series_names = list(COLOURS_SERIES)
+    with_target = any(getattr(p, "with_target", None) is not None and p.with_target != p.this_year for p in points)
+    if with_target:
+        series_names.append("With target")
     values = []
     for order, point in enumerate(points):
         label = point.month.strftime("%b %Y")
-        for series, amount in (
+        amounts = [
             ("This year", point.this_year),
             ("Last year", point.last_year),
             ("Target", point.target),
-        ):
+        ]
+        if with_target:
+            amounts.append(("With target", point.with_target))
+        for series, amount in amounts:
             if amount is not None:
                 values.append({"month": label, "order": order, "series": series, "value": _number(amount)})
-    spec = _base(title, f"{title}: this year against last year and the target.", values)
+    description = "this year against last year and the target"
+    if with_target:
+        description += ", and the actual of the accounts with a target"
+    spec = _base(title, f"{title}: {description}.", values)
     y_title = f"Amount ({currency})" if currency else "Amount"
     spec["encoding"] = {
         "x": {"field": "month", "type": "ordinal", "sort": {"field": "order"}, "title": None},
         "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": "~s"}},
-        "color": {"field": "series", "type": "nominal", "title": None, "scale": _legend_scale(COLOURS_SERIES)},
+        "color": {"field": "series", "type": "nominal", "title": None, "scale": _legend_scale(series_names)},
         "strokeDash": {
             "field": "series",
             "type": "nominal",
-            "scale": {"domain": list(COLOURS_SERIES), "range": [[1, 0], [4, 2], [6, 4]]},
+            "scale": {"domain": series_names, "range": [[1, 0], [4, 2], [6, 4], [2, 2]][: len(series_names)]},
         },
         "tooltip": [
             {"field": "month", "title": "Month"},

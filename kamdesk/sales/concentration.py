@@ -15,18 +15,21 @@ and cost lines aggregated per account in SQL (two queries), rolled up per custom
 (kamdesk.analytics). The number of queries never depends on the number of accounts or months.
 """
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
 from kamdesk.access.scope import actor_accounts, can_see_costs
 from kamdesk.accounts.models import Account, AccountClosure
 from kamdesk.analytics import concentration as measure
-from kamdesk.sales.dashboards import latest_month
+from kamdesk.sales.dashboards import Scope, latest_month, sql_date, sql_rows
 from kamdesk.sales.models import AccountMonthly, CostLine, CostType
 from kamdesk.sales.periods import QUARTER, Period, add_months, quarter_to_date
 from kamdesk.users.models import Team, User
@@ -37,6 +40,7 @@ TOP_CHOICES = (5, 10, 20)
 DEFAULT_TOP = 10
 TREND_QUARTERS = 12  # three years
 RISKS_SHOWN = 20  # rows of the riskiest dependencies on the page
+CURVE_POINTS = 400  # at most this many points of the Pareto curve are drawn (the chart is 640 pixels wide)
 REPORT_FORMATS = ("table", "json")
 CENT = Decimal("0.01")
 FLOAT = FloatField()  # sums that go straight into numpy: no Decimal on the way
@@ -71,7 +75,7 @@ class Customers:
     group_team: np.ndarray  # team id of each customer (0: none)
     channel_percent: np.ndarray  # each account's channel cost-to-serve %, 0 when none
     team_names: dict[int, str]
-    scope: QuerySet  # the visible account ids, as a subquery for the aggregates
+    scope: Scope  # the visible accounts, as a condition for the aggregates
 
     def positions(self, ids) -> np.ndarray:
         """Positions in ``account_ids`` of the given (visible) account ids."""
@@ -84,11 +88,13 @@ def customers(user: User | None) -> Customers:
     visible_ids = visible.values("id")
     rows = list(
         visible.order_by("id").values_list(
-            "id", "name", "code", "owner_id", "owner__team_id", "channel__cost_to_serve__percent"
+            "id", "name", "code", "owner_id", "owner__team_id", Cast("channel__cost_to_serve__percent", FLOAT)
         )
     )
-    # Only the descendant side in SQL: filtering both sides by a subquery makes SQLite try every pair.
-    links = AccountClosure.objects.filter(descendant_id__in=visible_ids)
+    # Only the descendant side in SQL: filtering both sides by a subquery makes SQLite try every pair. The
+    # links of an account to itself change nothing and are left out.
+    scope = Scope(visible_ids, known=[row[0] for row in rows])
+    links = AccountClosure.objects.filter(scope.q("descendant_id"), depth__gt=0)
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     tops = _topmost(ids, list(links.values_list("descendant_id", "ancestor_id", "depth")))
     teams = list(Team.objects.values_list("id", "name", "lead_id"))
@@ -102,9 +108,9 @@ def customers(user: User | None) -> Customers:
         group_names=[row[1] for row in top_rows],
         group_codes=[row[2] for row in top_rows],
         group_team=np.array([row[4] or led.get(row[3], 0) for row in top_rows], dtype=np.int64),
-        channel_percent=np.array([float(row[5] or 0) for row in rows], dtype=float),
+        channel_percent=np.array([row[5] or 0.0 for row in rows], dtype=float),
         team_names={team_id: name for team_id, name, _lead in teams},
-        scope=visible_ids,
+        scope=scope,
     )
 
 
@@ -132,40 +138,161 @@ class Figures:
     contribution: np.ndarray | None
 
 
-def _by_account(customers: Customers, rows: list[tuple], columns: int) -> np.ndarray:
-    """Rows of (account id, value, value, ...) as a matrix aligned with the visible accounts."""
-    matrix = np.zeros((len(customers.account_ids), columns))
-    if rows:
-        data = np.array(rows, dtype=float)
-        ids = data[:, 0].astype(np.int64)
-        positions = np.minimum(customers.positions(ids), len(customers.account_ids) - 1)
-        known = customers.account_ids[positions] == ids  # an account created since the list was read waits
-        matrix[positions[known]] = data[known, 1:]
+def _buckets(periods: list[Period]) -> list[Period]:
+    """The consecutive month ranges that every one of ``periods`` is a union of (the boundaries of all of
+    them, in order): summing each range once serves the window and every trend quarter."""
+    bounds = sorted({day for period in periods for day in (period.start, period.end)})
+    return [Period(start, end, "months") for start, end in itertools.pairwise(bounds)]
+
+
+def _within(buckets: list[Period], period: Period) -> np.ndarray:
+    """Which of the buckets lie inside ``period``."""
+    return np.array([period.start <= b.start and b.end <= period.end for b in buckets], dtype=bool)
+
+
+def _array(rows: list[tuple], width: int) -> np.ndarray:
+    """Rows of numbers (no nulls) as a float matrix, without a Python object per cell."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=len(rows) * width)
+    return flat.reshape(-1, width)
+
+
+def _positions(customers: Customers, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of account ids among the visible accounts, and which of them are there at all (an account
+    created since the list was read is left out)."""
+    ids = ids.astype(np.int64)
+    positions = np.minimum(customers.positions(ids), max(len(customers.account_ids) - 1, 0))
+    return positions, customers.account_ids[positions] == ids if len(ids) else np.zeros(0, dtype=bool)
+
+
+def _matrix(customers: Customers, data: np.ndarray) -> np.ndarray:
+    """Rows of (account id, value, value, ...), one per account, as a matrix aligned with the visible
+    accounts."""
+    matrix = np.zeros((len(customers.account_ids), data.shape[1] - 1))
+    positions, known = _positions(customers, data[:, 0])
+    matrix[positions[known]] = data[known, 1:]
     return matrix
 
 
-def account_figures(customers: Customers, window: Period, *, with_costs: bool) -> Figures:
-    """Revenue, gross margin and contribution of every visible account over the window: two queries."""
-    where = Q(account_id__in=customers.scope, month__gte=window.start, month__lt=window.end)
-    sales = (
-        AccountMonthly.objects.filter(where)
-        .values("account_id")
-        .annotate(net=Sum("net_amount", output_field=FLOAT), cost=Sum("cost", output_field=FLOAT))
+def _sales_by_bucket(customers: Customers, buckets: list[Period], costed: Period) -> tuple[np.ndarray, np.ndarray]:
+    """Invoiced net sales of every visible account in every bucket, and its cost of goods in the buckets of
+    ``costed``, as two (accounts x buckets) float matrices: one query.
+
+    Each database gets the form it runs fastest: SQLite one grouped read per bucket (UNION ALL) — a
+    filtered sum per bucket on every row costs it several times more; PostgreSQL one pass with a filtered
+    float sum per bucket (numeric sums per bucket would overflow its hash table into batches)."""
+    table = AccountMonthly._meta.db_table
+    scope, scope_params = customers.scope.sql("account_id")
+    first, last = buckets[0].start, buckets[-1].end
+    count = len(buckets)
+    accounts = len(customers.account_ids)
+    if connection.vendor == "postgresql":
+        inside = np.flatnonzero(_within(buckets, costed))
+        sums, params = [], []
+        for column, which in (("net_amount", range(count)), ("cost", inside)):
+            for index in which:
+                sums.append(f"COALESCE(SUM({column}::float8) FILTER (WHERE month >= %s AND month < %s), 0)")
+                params += [buckets[index].start, buckets[index].end]
+        sql = (
+            f"SELECT account_id, {', '.join(sums)} FROM {table} "  # noqa: S608
+            f"WHERE month >= %s AND month < %s{scope} GROUP BY account_id"
+        )
+        rows = sql_rows(sql, [*params, first, last, *scope_params])
+        sales = _matrix(customers, _array(rows, 1 + count + len(inside)))
+        cost = np.zeros((accounts, count))
+        cost[:, inside] = sales[:, count:]
+        return sales[:, :count], cost
+    # SQLite: the visible accounts once (WITH), then one grouped read per bucket.
+    prefix, params = "", []
+    if scope:
+        scope_sql, params = customers.scope.query.query.sql_with_params()
+        prefix, scope = f"WITH scope AS ({scope_sql}) ", " AND account_id IN (SELECT * FROM scope)"
+    params = list(params)
+    branch = (
+        f"SELECT %s, account_id, SUM(net_amount), SUM(cost) FROM {table} "  # noqa: S608
+        f"WHERE month >= %s AND month < %s{scope} GROUP BY account_id"
     )
-    net, cost = _by_account(customers, list(sales.order_by().values_list("account_id", "net", "cost")), 2).T
-    types = (CostType.REBATE, CostType.TRADE_SPEND, CostType.COST_TO_SERVE)
-    lines = CostLine.objects.filter(where) if with_costs else CostLine.objects.filter(where, type=CostType.REBATE)
+    for index, bucket in enumerate(buckets):
+        params += [index, sql_date(bucket.start), sql_date(bucket.end)]
+    data = _array(sql_rows(prefix + " UNION ALL ".join([branch] * count), params), 4)
+    net, cost = np.zeros((accounts, count)), np.zeros((accounts, count))
+    positions, known = _positions(customers, data[:, 1])
+    which = data[known, 0].astype(int)
+    net[positions[known], which] = data[known, 2]
+    cost[positions[known], which] = data[known, 3]
+    return net, cost
+
+
+def _rebates_by_bucket(customers: Customers, buckets: list[Period]) -> np.ndarray:
+    """Rebate lines of every visible account in every bucket, (accounts x buckets): one query."""
+    table = CostLine._meta.db_table
+    scope, scope_params = customers.scope.sql("account_id")
+    sums, params = [], []
+    for bucket in buckets:
+        sums.append("COALESCE(SUM(amount) FILTER (WHERE month >= %s AND month < %s), 0)")
+        params += [sql_date(bucket.start), sql_date(bucket.end)]
+    sql = (
+        f"SELECT account_id, {', '.join(sums)} FROM {table} "  # noqa: S608
+        f"WHERE type = %s AND month >= %s AND month < %s{scope} GROUP BY account_id"
+    )
+    params += [CostType.REBATE, sql_date(buckets[0].start), sql_date(buckets[-1].end), *scope_params]
+    return _matrix(customers, _array(sql_rows(sql, params), 1 + len(buckets)))
+
+
+def _window_costs(
+    customers: Customers, window: Period, only: QuerySet | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trade spend, cost to serve and the number of cost-to-serve lines of every visible account (or of those
+    among ``only``, a query set of account ids) over the window: one query."""
+    where = Q(customers.scope.q(), month__gte=window.start, month__lt=window.end)
+    if only is not None:
+        where &= Q(account_id__in=only)
+    types = (CostType.TRADE_SPEND, CostType.COST_TO_SERVE)
     sums = {kind: Sum("amount", filter=Q(type=kind), default=0, output_field=FLOAT) for kind in types}
-    cost_rows = (
-        lines.values("account_id")
+    rows = list(
+        CostLine.objects.filter(where, type__in=types)
+        .values("account_id")
         .annotate(**sums, serve_lines=Count("id", filter=Q(type=CostType.COST_TO_SERVE)))
         .order_by()
         .values_list("account_id", *types, "serve_lines")
     )
-    rebate, trade, serve, serve_lines = _by_account(customers, list(cost_rows), 4).T
-    revenue = net - rebate
+    trade, serve, serve_lines = _matrix(customers, _array(rows, 4)).T
+    return trade, serve, serve_lines
+
+
+@dataclass
+class Sales:
+    """What the visible accounts sold, per bucket of months: the window and the trend quarters are unions of
+    buckets."""
+
+    buckets: list[Period]
+    net: np.ndarray  # (accounts x buckets) invoiced net sales
+    cost: np.ndarray  # cost of goods
+    rebates: np.ndarray
+
+    def revenue(self, period: Period) -> np.ndarray:
+        """Revenue (net sales after rebates) of every account over ``period`` (a union of buckets)."""
+        inside = _within(self.buckets, period)
+        return (self.net[:, inside] - self.rebates[:, inside]).sum(axis=1)
+
+
+def read_sales(customers: Customers, periods: list[Period]) -> Sales:
+    """Net sales and rebates of every visible account over every bucket of ``periods``, and the cost of goods
+    over the first of them (the window): two queries, whatever the number of periods."""
+    buckets = _buckets(periods)
+    net, cost = _sales_by_bucket(customers, buckets, periods[0])
+    return Sales(buckets, net, cost, _rebates_by_bucket(customers, buckets))
+
+
+def account_figures(customers: Customers, window: Period, *, with_costs: bool, sales: Sales | None = None) -> Figures:
+    """Revenue, gross margin and contribution of every visible account over the window (from ``sales`` when
+    given, else read: two queries), plus the window's trade spend and cost to serve (one query)."""
+    sales = sales or read_sales(customers, [window])
+    revenue = sales.revenue(window)
     if not with_costs:
         return Figures(revenue=revenue, gross_margin=None, contribution=None)
+    inside = _within(sales.buckets, window)
+    net, cost = sales.net[:, inside].sum(axis=1), sales.cost[:, inside].sum(axis=1)
+    trade, serve, serve_lines = _window_costs(customers, window)
     gross_margin = revenue - cost
     # As in the P&L: an account without cost-to-serve lines in the window costs its channel's percentage.
     cost_to_serve = np.where(serve_lines > 0, serve, net * customers.channel_percent / 100)
@@ -188,6 +315,8 @@ class Portfolio:
     accounts: Figures
     groups: Figures
     with_costs: bool
+    sales: Sales | None = None  # per bucket, when the trend quarters were read along
+    quarters: list[Period] = field(default_factory=list)  # the trend quarters read along
 
     @property
     def active(self) -> np.ndarray:
@@ -195,20 +324,36 @@ class Portfolio:
         return self.groups.revenue > 0
 
 
-def portfolio(user: User | None, months: int = DEFAULT_MONTHS, as_of: date | None = None) -> Portfolio:
+def trend_quarters(as_of: date, quarters: int = TREND_QUARTERS) -> list[Period]:
+    """The last ``quarters`` fiscal quarters up to the as-of month (the last one to date)."""
+    last = quarter_to_date(as_of)
+    return [
+        Period(add_months(last.start, -3 * back), min(add_months(last.start, 3 - 3 * back), last.end), QUARTER)
+        for back in range(quarters - 1, -1, -1)
+    ]
+
+
+def portfolio(
+    user: User | None, months: int = DEFAULT_MONTHS, as_of: date | None = None, *, quarters: int = 0
+) -> Portfolio:
+    """The user's customers over the window of ``months`` months up to the as-of month (default: the latest
+    with sales); with ``quarters``, the trend quarters are read in the same pass (``hhi_trend_of``)."""
     who = customers(user)
     with_costs = costs_visible(user)
-    as_of = as_of or latest_month(actor_accounts(user).values("id"))
+    as_of = as_of or latest_month(who.scope)
     window = None if as_of is None else Period(add_months(as_of, 1 - months), add_months(as_of, 1), "months")
+    sales, trend = None, []
     if window is None or not len(who.account_ids):
         count = len(who.account_ids)
         figures = Figures(np.zeros(count), *((np.zeros(count),) * 2 if with_costs else (None, None)))
     else:
-        figures = account_figures(who, window, with_costs=with_costs)
+        trend = trend_quarters(as_of, quarters) if quarters else []
+        sales = read_sales(who, [window, *trend])
+        figures = account_figures(who, window, with_costs=with_costs, sales=sales)
     groups = Figures(
         *(_roll_up(who, values) for values in (figures.revenue, figures.gross_margin, figures.contribution))
     )
-    return Portfolio(as_of, window, who, figures, groups, with_costs)
+    return Portfolio(as_of, window, who, figures, groups, with_costs, sales if trend else None, trend)
 
 
 # --- the measures ------------------------------------------------------------------------------------------------
@@ -312,17 +457,21 @@ class Concentration:
         return json.loads(json.dumps(data, default=str))
 
 
-def _team_totals(portfolio: Portfolio) -> np.ndarray:
-    """For each customer, the revenue of all the customers of its team (0 when it has no team)."""
-    teams = portfolio.customers.group_team
+def _team_totals(customers: Customers, revenue: np.ndarray) -> np.ndarray:
+    """For each customer, the revenue (``revenue``, per customer) of all the customers of its team (0 when it
+    has no team)."""
+    teams = customers.group_team
     _unique, inverse = np.unique(teams, return_inverse=True)
-    totals = np.bincount(inverse.reshape(-1), weights=measure.weights(portfolio.groups.revenue))
+    totals = np.bincount(inverse.reshape(-1), weights=measure.weights(revenue))
     return np.where(teams > 0, totals[inverse.reshape(-1)], 0.0)
 
 
-def concentration(portfolio: Portfolio, months: int, top: int = DEFAULT_TOP, risks: int | None = None) -> Concentration:
-    """Top-N and top-20 % shares of revenue and gross margin, HHI, the Pareto table and the riskiest
-    dependencies (the first ``risks`` of them; None: all), from the rolled-up customers."""
+def concentration(
+    portfolio: Portfolio, months: int, top: int = DEFAULT_TOP, risks: int | None = None, pareto: int | None = None
+) -> Concentration:
+    """Top-N and top-20 % shares of revenue and gross margin, HHI, the Pareto table (its first ``pareto``
+    rows; None: all) and the riskiest dependencies (the first ``risks`` of them; None: all), from the
+    rolled-up customers."""
     active = np.flatnonzero(portfolio.active)
     revenue = portfolio.groups.revenue[active]
     margin = None if portfolio.groups.gross_margin is None else portfolio.groups.gross_margin[active]
@@ -345,34 +494,74 @@ def concentration(portfolio: Portfolio, months: int, top: int = DEFAULT_TOP, ris
     result.revenue_share = Share(ratio(measure.top_n_share(revenue, top)), ratio(measure.top_fraction_share(revenue)))
     if margin is not None:
         result.margin_share = Share(ratio(measure.top_n_share(margin, top)), ratio(measure.top_fraction_share(margin)))
-    result.pareto = _pareto(portfolio, active, revenue, margin)
+    result.pareto = _pareto(portfolio, active, revenue, margin, pareto)
     result.risks = ranked_risks(portfolio, limit=risks)
     return result
 
 
-def _pareto(portfolio: Portfolio, active: np.ndarray, revenue: np.ndarray, margin) -> list[ParetoRow]:
+def _pareto(
+    portfolio: Portfolio, active: np.ndarray, revenue: np.ndarray, margin, limit: int | None = None
+) -> list[ParetoRow]:
     curve = measure.pareto_curve(revenue)
-    shares = measure.shares(revenue)
+    order = curve.order[:limit]
     who = portfolio.customers
-    rows = []
-    for rank, (position, cumulative, account_share) in enumerate(
-        zip(curve.order, curve.cumulative_share, curve.account_share, strict=True), start=1
-    ):
-        group = active[position]
-        rows.append(
-            ParetoRow(
-                rank=rank,
-                account_id=int(who.group_ids[group]),
-                name=who.group_names[group],
-                code=who.group_codes[group],
-                revenue=money(revenue[position]),
-                share=ratio(shares[position]),
-                cumulative_share=ratio(cumulative),
-                account_share=ratio(account_share),
-                gross_margin=None if margin is None else money(margin[position]),
-            )
+    groups = active[order]
+    margins = [None] * len(order) if margin is None else [money(value) for value in margin[order]]
+    return [
+        ParetoRow(
+            rank=rank,
+            account_id=group_id,
+            name=who.group_names[group],
+            code=who.group_codes[group],
+            revenue=money(value),
+            share=round(share, 4),
+            cumulative_share=round(cumulative, 4),
+            account_share=round(account_share, 4),
+            gross_margin=gross_margin,
         )
-    return rows
+        for rank, group, group_id, value, share, cumulative, account_share, gross_margin in zip(
+            range(1, len(order) + 1),
+            groups.tolist(),
+            who.group_ids[groups].tolist(),
+            revenue[order].tolist(),
+            measure.shares(revenue)[order].tolist(),
+            curve.cumulative_share[: len(order)].tolist(),
+            curve.account_share[: len(order)].tolist(),
+            margins,
+            strict=True,
+        )
+    ]
+
+
+@dataclass
+class CurvePoint:
+    name: str
+    account_share: float
+    cumulative_share: float
+
+
+def pareto_points(portfolio: Portfolio, limit: int = CURVE_POINTS) -> list[CurvePoint]:
+    """The Pareto curve for drawing: every customer when there are at most ``limit``, else the largest ones
+    and evenly spaced points along the rest — the same line, with no more points than the chart has pixels
+    to draw them on."""
+    active = np.flatnonzero(portfolio.active)
+    revenue = portfolio.groups.revenue[active]
+    curve = measure.pareto_curve(revenue)
+    count = len(curve.order)
+    keep = np.arange(count)
+    if count > limit:
+        head = limit // 4
+        keep = np.unique(np.concatenate([keep[:head], np.linspace(head, count - 1, limit - head).round().astype(int)]))
+    names = portfolio.customers.group_names
+    return [
+        CurvePoint(names[group], round(share, 4), round(cumulative, 4))
+        for group, share, cumulative in zip(
+            active[curve.order[keep]].tolist(),
+            curve.account_share[keep].tolist(),
+            curve.cumulative_share[keep].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _optional(values: np.ndarray | None, index: int) -> Decimal | None:
@@ -383,7 +572,7 @@ def ranked_risks(portfolio: Portfolio, limit: int | None = None) -> list[Risk]:
     """Losing each customer in turn, the biggest revenue loss first (all scenarios computed at once)."""
     groups, who = portfolio.groups, portfolio.customers
     impact = measure.loss_impact(groups.revenue)
-    team_totals = _team_totals(portfolio)
+    team_totals = _team_totals(who, groups.revenue)
     ranked = [int(g) for g in np.argsort(-groups.revenue, kind="stable") if groups.revenue[g] > 0][:limit]
     return [
         Risk(
@@ -431,44 +620,57 @@ class LossBox:
 
 def account_loss(user: User | None, account: Account, months: int = DEFAULT_MONTHS) -> LossBox:
     """What losing ``account`` (visible to ``user``) and its subsidiaries would cost over the window, and the
-    portfolio's concentration without it. One more query than the portfolio: the account's subtree."""
-    book = portfolio(user, months)
-    who, groups = book.customers, book.groups
-    subtree = AccountClosure.objects.filter(ancestor_id=account.pk).values_list("descendant_id", flat=True)
-    positions = who.positions(sorted(subtree))
-    own = who.positions([account.pk])[0]
-    group = int(who.group[own])
-    accounts = book.accounts
-    lost = Figures(
-        *(
-            None if values is None else float(values[positions].sum())
-            for values in (accounts.revenue, accounts.gross_margin, accounts.contribution)
+    portfolio's concentration without it. Revenue is read for every visible account (the shares and the HHI
+    need them all); costs only for the account's subtree."""
+    who = customers(user)
+    with_costs = costs_visible(user)
+    as_of = latest_month(who.scope)
+    window = None if as_of is None else Period(add_months(as_of, 1 - months), add_months(as_of, 1), "months")
+    subtree = AccountClosure.objects.filter(ancestor_id=account.pk).values("descendant_id")
+    positions = who.positions(sorted(row["descendant_id"] for row in subtree))
+    count = len(who.account_ids)
+    revenue, net, cost = np.zeros(count), np.zeros(count), np.zeros(count)
+    if window is not None and count:
+        sales = read_sales(who, [window])
+        revenue = sales.revenue(window)
+        inside = _within(sales.buckets, window)
+        net, cost = sales.net[:, inside].sum(axis=1), sales.cost[:, inside].sum(axis=1)
+    lost_revenue = float(revenue[positions].sum())
+    gross_margin = contribution = None
+    if with_costs:
+        trade, serve, serve_lines = (
+            _window_costs(who, window, subtree) if window is not None else (np.zeros(count),) * 3
         )
-    )
-    lost_revenue = np.zeros(len(who.group_ids))
-    lost_revenue[group] = lost.revenue
-    impact = measure.loss_impact(groups.revenue, lost=lost_revenue)
-    team_totals = _team_totals(book)
+        margins = revenue - cost
+        cost_to_serve = np.where(serve_lines > 0, serve, net * who.channel_percent / 100)
+        gross_margin = float(margins[positions].sum())
+        contribution = float((margins - trade - cost_to_serve)[positions].sum())
+    groups = _roll_up(who, revenue)
+    group = int(who.group[who.positions([account.pk])[0]])
+    lost = np.zeros(len(who.group_ids))
+    lost[group] = lost_revenue
+    impact = measure.loss_impact(groups, lost=lost)
+    team_totals = _team_totals(who, groups)
     risk = Risk(
         account_id=account.pk,
         name=account.name,
         code=account.code,
         team=who.team_names.get(int(who.group_team[group]), ""),
-        revenue=money(lost.revenue),
+        revenue=money(lost_revenue),
         share_of_portfolio=ratio(impact.share[group]),
-        share_of_team=ratio(max(lost.revenue, 0) / team_totals[group]) if team_totals[group] > 0 else None,
-        gross_margin=None if lost.gross_margin is None else money(lost.gross_margin),
-        contribution=None if lost.contribution is None else money(lost.contribution),
+        share_of_team=ratio(max(lost_revenue, 0) / team_totals[group]) if team_totals[group] > 0 else None,
+        gross_margin=None if gross_margin is None else money(gross_margin),
+        contribution=None if contribution is None else money(contribution),
         remaining_hhi=ratio(impact.remaining_hhi[group], 1),
         hhi_change=ratio(impact.hhi_change[group], 1),
         remaining_top_share=ratio(impact.remaining_top_share[group]),
     )
     return LossBox(
         risk=risk,
-        as_of=book.as_of,
-        window=book.window,
-        hhi=ratio(measure.hhi(groups.revenue), 1),
-        customer_count=int(book.active.sum()),
+        as_of=as_of,
+        window=window,
+        hhi=ratio(measure.hhi(groups), 1),
+        customer_count=int((groups > 0).sum()),
     )
 
 
@@ -496,15 +698,22 @@ def hhi_trend(
     last one to date). Quarters without revenue are left out. Two queries (plus the customers and the
     latest month when not given)."""
     who = who or customers(user)
-    as_of = as_of or latest_month(actor_accounts(user).values("id"))
+    as_of = as_of or latest_month(who.scope)
     if as_of is None or not len(who.account_ids):
         return []
-    last = quarter_to_date(as_of)
-    periods = [
-        Period(add_months(last.start, -3 * back), min(add_months(last.start, 3 - 3 * back), last.end), QUARTER)
-        for back in range(quarters - 1, -1, -1)
-    ]
-    revenue = _quarterly_revenue(who, periods)
+    periods = trend_quarters(as_of, quarters)
+    return _trend(who, periods, read_sales(who, periods))
+
+
+def hhi_trend_of(book: Portfolio) -> list[TrendQuarter]:
+    """The trend of a portfolio read with ``quarters``: no further query."""
+    if book.sales is None or not book.quarters:
+        return []
+    return _trend(book.customers, book.quarters, book.sales)
+
+
+def _trend(who: Customers, periods: list[Period], sales: Sales) -> list[TrendQuarter]:
+    revenue = np.stack([sales.revenue(period) for period in periods], axis=1)
     by_customer = np.stack([_roll_up(who, revenue[:, q]) for q in range(len(periods))], axis=1)
     hhi, normalised = measure.hhi(by_customer, axis=0), measure.normalised_hhi(by_customer, axis=0)
     rows = []
@@ -523,26 +732,6 @@ def hhi_trend(
             )
         )
     return rows
-
-
-def _quarterly_revenue(who: Customers, periods: list[Period]) -> np.ndarray:
-    """Revenue (net sales after rebates) per visible account and quarter: two grouped queries."""
-    where = Q(account_id__in=who.scope, month__gte=periods[0].start, month__lt=periods[-1].end)
-    names = [f"q{n}" for n in range(len(periods))]
-
-    def sums(column: str) -> dict:
-        return {
-            name: Sum(column, filter=Q(month__gte=p.start, month__lt=p.end), default=0, output_field=FLOAT)
-            for name, p in zip(names, periods, strict=True)
-        }
-
-    sales = AccountMonthly.objects.filter(where).values("account_id").annotate(**sums("net_amount")).order_by()
-    rebates = (
-        CostLine.objects.filter(where, type=CostType.REBATE).values("account_id").annotate(**sums("amount")).order_by()
-    )
-    net = _by_account(who, list(sales.values_list("account_id", *names)), len(periods))
-    rebate = _by_account(who, list(rebates.values_list("account_id", *names)), len(periods))
-    return net - rebate
 
 
 # --- the report (kamdesk report concentration) ---------------------------------------------------------------------

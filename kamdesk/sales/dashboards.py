@@ -7,6 +7,13 @@ accounts, months or sales lines. Money stays Decimal.
 Figures: revenue is net sales, volume the quantity sold, gross margin net sales less the cost of goods.
 Periods follow the fiscal year (kamdesk.sales.periods): the month, the quarter and the year to date, each
 compared with its target and with the same months a year earlier.
+
+Like with like: targets exist for some accounts only (in the demo the key and strategic ones), and a target
+belongs to one account, metric and month. "vs target" therefore compares the sum of the targets with the
+actual of exactly those accounts and months (``Figure.with_target``) — never with everyone's actual, which
+would read far ahead of target. The accounts furthest behind target are ranked the same way (each account's
+revenue in its months with a target against that target), and ``TargetCoverage`` says how much of the
+revenue and how many of the accounts the targets cover. "vs last year" compares all the actuals.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +21,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters as filters
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
 from kamdesk.access.scope import can_see_costs, visible_accounts
 from kamdesk.accounts.models import Account, AccountClosure, Channel, Tier
@@ -25,6 +34,7 @@ from kamdesk.sales.models import (
     CostType,
     Listing,
     ListingStatus,
+    Metric,
     PriceAgreement,
     Product,
     SalesMonthly,
@@ -112,95 +122,285 @@ def units(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(MILLI) + ZERO
 
 
-# --- roll-up reads (one query each, whatever the data size) ----------------------------------------------------
+# --- whose rows: the accounts as a condition --------------------------------------------------------------------
 
 
-def latest_month(account_ids: QuerySet) -> date | None:
-    """The latest month with sales among these accounts."""
-    return AccountMonthly.objects.filter(account_id__in=account_ids).aggregate(latest=Max("month"))["latest"]
+def every_account(ids: QuerySet) -> bool:
+    """True when ``ids`` (a query set of account ids from ``visible_accounts``) is every account — an admin
+    without filters."""
+    query = ids.query
+    return ids.model is Account and not query.where and not query.is_sliced and query.combinator is None
 
 
-def monthly_totals(account_ids: QuerySet, start: date, end: date) -> dict[date, dict[str, Decimal]]:
-    """Revenue, volume and gross margin per month in [start, end), summed over the accounts.
+class Scope:
+    """The accounts whose roll-ups a page reads, as a condition for the ORM and for hand-written SQL.
+
+    Every account (an admin without filters): no condition at all — both databases would otherwise join every
+    roll-up row against the whole account list for nothing. On PostgreSQL the ids are read once (one query,
+    or given when the caller already has them) and passed as a list: it then filters by a hashed list instead
+    of joining the access rules again in every query. SQLite runs the subquery once per query just as fast
+    (and caps the number of parameters), so it keeps the subquery.
+    """
+
+    def __init__(self, ids: QuerySet, known: list[int] | None = None):
+        self.query = ids
+        self.everything = every_account(ids)
+        self.ids: list[int] | None = None
+        if not self.everything and connection.vendor == "postgresql":
+            self.ids = known if known is not None else list(ids.values_list(*ids.query.values_select, flat=True))
+
+    def q(self, field: str = "account_id") -> Q:
+        if self.everything:
+            return Q()
+        return Q(**{f"{field}__in": self.ids if self.ids is not None else self.query})
+
+    def sql(self, column: str) -> tuple[str, list]:
+        """`` AND <column> IN (...)`` for hand-written SQL, and its parameters."""
+        if self.everything:
+            return "", []
+        if self.ids is not None:
+            return f" AND {column} = ANY(%s)", [self.ids]
+        sql, params = self.query.query.sql_with_params()
+        return f" AND {column} IN ({sql})", list(params)
+
+
+def of_accounts(ids: "QuerySet | Scope", field: str = "account_id") -> Q:
+    """The rows of the accounts ``ids``, as a filter."""
+    return (ids if isinstance(ids, Scope) else Scope(ids)).q(field)
+
+
+def sql_date(value: date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def sql_rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _decimal(value) -> Decimal:
+    """A sum from hand-written SQL (float on SQLite, Decimal on PostgreSQL, None for no rows) as Decimal."""
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _metric_id() -> str:
+    """The id of the metric whose code is the next parameter, as SQL."""
+    return f"(SELECT id FROM {Metric._meta.db_table} WHERE code = %s)"  # noqa: S608
+
+
+# --- roll-up reads (a fixed number of queries, whatever the data size) -------------------------------------------
+
+
+def latest_month(account_ids: "QuerySet | Scope") -> date | None:
+    """The latest month with sales among these accounts (read backwards along the month index)."""
+    return (
+        AccountMonthly.objects.filter(of_accounts(account_ids))
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class MonthlyFigures:
+    """Revenue, volume and gross margin per month of a set of accounts, the targets per (metric, month) and —
+    to compare like with like — the actual of the accounts that have that target in that month."""
+
+    totals: dict[date, dict[str, Decimal]]  # month -> metric -> actual of every account
+    targets: dict[tuple[str, date], Decimal]  # (metric, month) -> sum of the targets
+    covered: dict[tuple[str, date], Decimal]  # (metric, month) -> actual of the accounts with that target
+
+
+def monthly_figures(account_ids: Scope, fiscal_year: Period, as_of: date, metrics) -> MonthlyFigures:
+    """The fiscal year and the one before month by month, the fiscal year's targets, and the actual behind
+    each target up to the as-of month: three queries.
 
     Revenue is net sales after rebates, as in the customer P&L: invoiced net sales less the rebate lines.
     """
+    start, upto = add_months(fiscal_year.start, -12), add_months(as_of, 1)
     sales = (
-        AccountMonthly.objects.filter(account_id__in=account_ids, month__gte=start, month__lt=end)
+        AccountMonthly.objects.filter(account_ids.q(), month__gte=start, month__lt=fiscal_year.end)
         .values("month")
         .annotate(net=Sum("net_amount"), volume=Sum("quantity"), cost=Sum("cost"))
         .order_by()
     )
-    rebates = dict(
-        CostLine.objects.filter(account_id__in=account_ids, type=CostType.REBATE, month__gte=start, month__lt=end)
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("month", "total")
-    )
+    rebates = _monthly_rebates(account_ids, start, fiscal_year, upto)
     totals = {}
     for row in sales:
-        revenue = cents(row["net"] - rebates.pop(row["month"], ZERO))
+        rebate = rebates.get(row["month"], (ZERO, ZERO, ZERO))[0]
+        revenue = cents(row["net"] - rebate)
         totals[row["month"]] = {
             REVENUE: revenue,
             VOLUME: units(row["volume"]),
             GROSS_MARGIN: cents(revenue - row["cost"]),
         }
-    for month, rebate in rebates.items():  # rebates booked in a month without sales
-        totals[month] = {REVENUE: cents(-rebate), VOLUME: units(ZERO), GROSS_MARGIN: cents(-rebate)}
-    return totals
+    for month, (rebate, _rev, _gm) in rebates.items():
+        if month not in totals:  # rebates booked in a month without sales
+            totals[month] = {REVENUE: cents(-rebate), VOLUME: units(ZERO), GROSS_MARGIN: cents(-rebate)}
+    targets, covered = _targets_and_covered(account_ids, fiscal_year, upto, metrics)
+    for (metric, month), actual in list(covered.items()):
+        _rebate, rebate_rev, rebate_gm = rebates.get(month, (ZERO, ZERO, ZERO))
+        if metric == REVENUE:
+            covered[(metric, month)] = cents(actual - rebate_rev)
+        elif metric == GROSS_MARGIN:
+            covered[(metric, month)] = cents(actual - rebate_gm)
+    return MonthlyFigures(totals, targets, covered)
 
 
-def monthly_targets(account_ids: QuerySet, start: date, end: date, metrics) -> dict[tuple[str, date], Decimal]:
-    """Target per (metric code, month) in [start, end), summed over the accounts."""
-    rows = (
-        Target.objects.filter(account_id__in=account_ids, metric__code__in=metrics, month__gte=start, month__lt=end)
-        .values("metric__code", "month")
-        .annotate(total=Sum("value"))
-        .order_by()
+def _monthly_rebates(
+    account_ids: Scope, start: date, fiscal_year: Period, upto: date
+) -> dict[date, tuple[Decimal, Decimal, Decimal]]:
+    """Rebates per month from ``start`` to the end of the fiscal year: all of them, and those of the accounts
+    with a revenue (a gross margin) target in that month up to the as-of month. One query."""
+    costs, targets = CostLine._meta.db_table, Target._meta.db_table
+    scope, scope_params = account_ids.sql("c.account_id")
+    covered = "c.month >= %s AND c.month < %s"
+    sql = (
+        f"SELECT c.month, SUM(c.amount), SUM(c.amount) FILTER (WHERE tr.id IS NOT NULL), "  # noqa: S608
+        f"SUM(c.amount) FILTER (WHERE tg.id IS NOT NULL) FROM {costs} c "
+        f"LEFT JOIN {targets} tr ON tr.account_id = c.account_id AND tr.month = c.month "
+        f"AND tr.metric_id = {_metric_id()} AND {covered} "
+        f"LEFT JOIN {targets} tg ON tg.account_id = c.account_id AND tg.month = c.month "
+        f"AND tg.metric_id = {_metric_id()} AND {covered} "
+        f"WHERE c.type = %s AND c.month >= %s AND c.month < %s{scope} GROUP BY c.month"
     )
-    return {(row["metric__code"], row["month"]): cents(row["total"]) for row in rows}
+    window = [sql_date(fiscal_year.start), sql_date(upto)]
+    params = [REVENUE, *window, GROSS_MARGIN, *window, CostType.REBATE, sql_date(start), sql_date(fiscal_year.end)]
+    params += scope_params
+    return {
+        _as_date(month): (_decimal(total), _decimal(rev), _decimal(gm))
+        for month, total, rev, gm in sql_rows(sql, params)
+    }
+
+
+def _targets_and_covered(
+    account_ids: Scope, fiscal_year: Period, upto: date, metrics
+) -> tuple[dict[tuple[str, date], Decimal], dict[tuple[str, date], Decimal]]:
+    """Targets per (metric, month) of the fiscal year, and per (metric, month) up to the as-of month the
+    invoiced figures of exactly the accounts with that target (revenue and gross margin still before rebates).
+    One query: the targets joined to the accounts' monthly roll-ups."""
+    metric_table, targets, monthly = Metric._meta.db_table, Target._meta.db_table, AccountMonthly._meta.db_table
+    scope, scope_params = account_ids.sql("t.account_id")
+    codes = ", ".join(["%s"] * len(metrics))
+    sql = (
+        f"SELECT m.code, t.month, SUM(t.value), SUM(a.net_amount), SUM(a.quantity), SUM(a.cost) "  # noqa: S608
+        f"FROM {targets} t JOIN {metric_table} m ON m.id = t.metric_id "
+        f"LEFT JOIN {monthly} a ON a.account_id = t.account_id AND a.month = t.month "
+        f"AND a.month >= %s AND a.month < %s "
+        f"WHERE m.code IN ({codes}) AND t.month >= %s AND t.month < %s{scope} GROUP BY m.code, t.month"
+    )
+    params = [
+        sql_date(fiscal_year.start),
+        sql_date(upto),
+        *metrics,
+        sql_date(fiscal_year.start),
+        sql_date(fiscal_year.end),
+    ]
+    target_sums, covered = {}, {}
+    for code, month, target, net, quantity, cost in sql_rows(sql, params + scope_params):
+        month = _as_date(month)
+        target_sums[(code, month)] = cents(_decimal(target))
+        if month < upto:
+            if code == VOLUME:
+                covered[(code, month)] = units(_decimal(quantity))
+            elif code == GROSS_MARGIN:
+                covered[(code, month)] = _decimal(net) - _decimal(cost)
+            else:
+                covered[(code, month)] = _decimal(net)
+    return target_sums, covered
+
+
+def _as_date(value) -> date:
+    """A month from hand-written SQL (text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _in(period: Period) -> Q:
     return Q(month__gte=period.start, month__lt=period.end)
 
 
-def revenue_by_account(account_ids: QuerySet, periods: dict[str, Period]) -> dict[int, dict[str, Decimal]]:
-    """Revenue (net sales after rebates) per account for each named period: two grouped queries."""
-    where = Q()
-    for period in periods.values():
-        where |= _in(period)
-    net = {name: Sum("net_amount", filter=_in(period)) for name, period in periods.items()}
-    sales = (
-        AccountMonthly.objects.filter(where, account_id__in=account_ids).values("account_id").annotate(**net).order_by()
-    )
-    rebate = {name: Sum("amount", filter=_in(period)) for name, period in periods.items()}
-    rebates = (
-        CostLine.objects.filter(where, account_id__in=account_ids, type=CostType.REBATE)
-        .values("account_id")
-        .annotate(**rebate)
-        .order_by()
-    )
-    result: dict[int, dict[str, Decimal]] = {}
-    for row in sales:
-        result[row["account_id"]] = {name: cents(row[name]) for name in periods}
-    for row in rebates:
-        figures = result.setdefault(row["account_id"], {name: cents(ZERO) for name in periods})
-        for name in periods:
-            figures[name] = cents(figures[name] - (row[name] or ZERO))
-    return result
-
-
-def revenue_targets_by_account(account_ids: QuerySet, period: Period) -> dict[int, Decimal]:
+def sales_by_account(account_ids: Scope, now: Period, before: Period) -> dict[int, tuple[float, float]]:
+    """Invoiced net sales per account over ``now`` and over ``before``, as floats for ranking: one grouped
+    query."""
+    # One range when the two periods touch (a full fiscal year against the one before), as in _months_sql.
+    months = _in(Period(before.start, now.end, "months")) if before.end == now.start else _in(now) | _in(before)
     rows = (
-        Target.objects.filter(_in(period), account_id__in=account_ids, metric__code=REVENUE)
+        AccountMonthly.objects.filter(months, account_ids.q())
         .values("account_id")
-        .annotate(total=Sum("value"))
+        .annotate(
+            now=Cast(Sum("net_amount", filter=_in(now)), FloatField()),
+            before=Cast(Sum("net_amount", filter=_in(before)), FloatField()),
+        )
         .order_by()
-        .values_list("account_id", "total")
+        .values_list("account_id", "now", "before")
     )
-    return {pk: cents(total) for pk, total in rows}
+    return {pk: (now_net or 0.0, before_net or 0.0) for pk, now_net, before_net in rows}
+
+
+def _months_sql(column: str, now: Period, before: Period) -> str:
+    """The months of ``now`` and ``before``: one range when they touch (an OR of two ranges makes SQLite merge
+    two index scans)."""
+    if before.end == now.start:
+        return f"{column} >= %s AND {column} < %s"
+    return f"(({column} >= %s AND {column} < %s) OR ({column} >= %s AND {column} < %s))"
+
+
+def _months_params(now: Period, before: Period) -> list:
+    if before.end == now.start:
+        return [sql_date(before.start), sql_date(now.end)]
+    return [sql_date(now.start), sql_date(now.end), sql_date(before.start), sql_date(before.end)]
+
+
+def rebates_by_account(account_ids: Scope, now: Period, before: Period) -> dict[int, tuple[Decimal, ...]]:
+    """Rebates per account over ``now``, over ``before``, and over the months of ``now`` in which the account
+    has a revenue target: one query."""
+    costs, targets = CostLine._meta.db_table, Target._meta.db_table
+    scope, scope_params = account_ids.sql("c.account_id")
+    sql = (
+        "SELECT c.account_id, SUM(c.amount) FILTER (WHERE c.month >= %s), "  # noqa: S608
+        "SUM(c.amount) FILTER (WHERE c.month < %s), SUM(c.amount) FILTER (WHERE t.id IS NOT NULL) "
+        f"FROM {costs} c LEFT JOIN {targets} t ON t.account_id = c.account_id AND t.month = c.month "
+        f"AND t.metric_id = {_metric_id()} AND c.month >= %s "
+        f"WHERE c.type = %s AND {_months_sql('c.month', now, before)}{scope} GROUP BY c.account_id"
+    )
+    params = [sql_date(now.start), sql_date(before.end), REVENUE, sql_date(now.start), CostType.REBATE]
+    params += [*_months_params(now, before), *scope_params]
+    return {
+        pk: (_decimal(now_total), _decimal(before_total), _decimal(with_target))
+        for pk, now_total, before_total, with_target in sql_rows(sql, params)
+    }
+
+
+def revenue_targets_by_account(account_ids: Scope, period: Period) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per account with a revenue target in the period: the target, and the invoiced net sales of the months
+    that have one (before rebates). One query: the targets joined to the roll-ups."""
+    targets, monthly = Target._meta.db_table, AccountMonthly._meta.db_table
+    scope, scope_params = account_ids.sql("t.account_id")
+    sql = (
+        f"SELECT t.account_id, SUM(t.value), SUM(a.net_amount) FROM {targets} t "  # noqa: S608
+        f"LEFT JOIN {monthly} a ON a.account_id = t.account_id AND a.month = t.month "
+        f"AND a.month >= %s AND a.month < %s "
+        f"WHERE t.metric_id = {_metric_id()} AND t.month >= %s AND t.month < %s{scope} "
+        "GROUP BY t.account_id"
+    )
+    params = [
+        sql_date(period.start),
+        sql_date(period.end),
+        REVENUE,
+        sql_date(period.start),
+        sql_date(period.end),
+        *scope_params,
+    ]
+    return {pk: (cents(_decimal(target)), _decimal(net)) for pk, target, net in sql_rows(sql, params)}
+
+
+def account_count(account_ids: Scope) -> int:
+    if account_ids.ids is not None:
+        return len(account_ids.ids)
+    return Account.objects.filter(account_ids.q("id")).count()
 
 
 def account_names(ids) -> dict[int, tuple[str, str]]:
@@ -217,14 +417,21 @@ def percent_change(now: Decimal | None, before: Decimal | None) -> Decimal | Non
     return ((now - before) / abs(before) * 100).quantize(Decimal("0.1"))
 
 
+def money(value: float) -> Decimal:
+    """A float sum back to cents."""
+    return Decimal(f"{value:.2f}") + ZERO
+
+
 @dataclass
 class Figure:
-    """One metric over one period: actual, target and the same period a year earlier."""
+    """One metric over one period: the actual, the same period a year earlier, and the target with the
+    actual it is compared with — that of the accounts (and months) that have a target, never the rest."""
 
     metric: str
     actual: Decimal
     target: Decimal | None
     last_year: Decimal
+    with_target: Decimal | None = None  # actual of the accounts and months with a target; None without target
 
     @property
     def label(self) -> str:
@@ -232,7 +439,7 @@ class Figure:
 
     @property
     def vs_target(self) -> Decimal | None:
-        return percent_change(self.actual, self.target)
+        return percent_change(self.with_target, self.target)
 
     @property
     def vs_last_year(self) -> Decimal | None:
@@ -240,32 +447,43 @@ class Figure:
 
     @property
     def attainment(self) -> Decimal | None:
-        """Actual as % of target."""
-        if not self.target:
+        """The actual of the accounts with a target as % of their target."""
+        if not self.target or self.with_target is None:
             return None
-        return (self.actual / self.target * 100).quantize(Decimal("0.1"))
+        return (self.with_target / self.target * 100).quantize(Decimal("0.1"))
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """The share (%) of the actual that belongs to accounts and months with a target."""
+        if self.with_target is None or not self.actual:
+            return None
+        return (self.with_target / self.actual * 100).quantize(Decimal("0.1"))
 
 
 def _sum_months(values: dict, months: list[date], metric: str) -> Decimal:
     return sum((values.get(month, {}).get(metric, ZERO) for month in months), ZERO)
 
 
-def _sum_targets(targets: dict, months: list[date], metric: str) -> Decimal | None:
-    found = [targets[(metric, month)] for month in months if (metric, month) in targets]
+def _sum_keyed(values: dict, months: list[date], metric: str) -> Decimal | None:
+    found = [values[(metric, month)] for month in months if (metric, month) in values]
     return sum(found, ZERO) if found else None
 
 
-def period_figures(totals: dict, targets: dict, period: Period, metrics) -> list[Figure]:
+def period_figures(figures: MonthlyFigures, period: Period, metrics) -> list[Figure]:
     last_year = period.previous_year().months
-    return [
-        Figure(
-            metric=metric,
-            actual=_sum_months(totals, period.months, metric),
-            target=_sum_targets(targets, period.months, metric),
-            last_year=_sum_months(totals, last_year, metric),
+    result = []
+    for metric in metrics:
+        target = _sum_keyed(figures.targets, period.months, metric)
+        result.append(
+            Figure(
+                metric=metric,
+                actual=_sum_months(figures.totals, period.months, metric),
+                target=target,
+                last_year=_sum_months(figures.totals, last_year, metric),
+                with_target=None if target is None else (_sum_keyed(figures.covered, period.months, metric) or ZERO),
+            )
         )
-        for metric in metrics
-    ]
+    return result
 
 
 @dataclass
@@ -279,10 +497,10 @@ class PeriodFigures:
         return PERIOD_LABELS[self.key]
 
 
-def to_date_figures(totals: dict, targets: dict, as_of: date, metrics) -> list[PeriodFigures]:
+def to_date_figures(figures: MonthlyFigures, as_of: date, metrics) -> list[PeriodFigures]:
     """The month, the quarter to date and the year to date of ``as_of``."""
     periods = (("mtd", month_to_date(as_of)), ("qtd", quarter_to_date(as_of)), ("ytd", year_to_date(as_of)))
-    return [PeriodFigures(key, period, period_figures(totals, targets, period, metrics)) for key, period in periods]
+    return [PeriodFigures(key, period, period_figures(figures, period, metrics)) for key, period in periods]
 
 
 @dataclass
@@ -291,19 +509,48 @@ class TrendPoint:
     this_year: Decimal | None  # None after the as-of month
     last_year: Decimal
     target: Decimal | None
+    with_target: Decimal | None = None  # this year's actual of the accounts with a target that month
 
 
-def trend(totals: dict, targets: dict, fiscal_year: Period, as_of: date, metric: str = REVENUE) -> list[TrendPoint]:
-    """The fiscal year month by month: this year (up to the as-of month), last year and the target."""
+def trend(figures: MonthlyFigures, fiscal_year: Period, as_of: date, metric: str = REVENUE) -> list[TrendPoint]:
+    """The fiscal year month by month: this year (up to the as-of month), last year, the target and this
+    year's actual of the accounts with a target."""
+    totals = figures.totals
     return [
         TrendPoint(
             month=month,
             this_year=totals.get(month, {}).get(metric, ZERO) if month <= as_of else None,
             last_year=totals.get(add_months(month, -12), {}).get(metric, ZERO),
-            target=targets.get((metric, month)),
+            target=figures.targets.get((metric, month)),
+            with_target=figures.covered.get((metric, month)) if month <= as_of else None,
         )
         for month in fiscal_year.months
     ]
+
+
+@dataclass
+class TargetCoverage:
+    """How much of the actual the targets cover, year to date: "targets cover 62 % of revenue (140 of 642
+    accounts)"."""
+
+    accounts_with_target: int
+    accounts: int
+    revenue_pct: Decimal | None  # revenue of the accounts and months with a target, in % of all revenue
+
+
+def target_coverage(periods: list[PeriodFigures], with_target: int, accounts: int) -> TargetCoverage:
+    ytd = next((entry for entry in periods if entry.key == "ytd"), None)
+    revenue = next((f for f in ytd.figures if f.metric == REVENUE), None) if ytd else None
+    return TargetCoverage(with_target, accounts, revenue.coverage if revenue else None)
+
+
+def coverage_counts(account_ids: Scope, period: Period) -> tuple[int, int]:
+    """(accounts with a revenue target in the period, accounts): one query."""
+    has_target = Target.objects.filter(_in(period), account_id=OuterRef("id"), metric__code=REVENUE)
+    counts = Account.objects.filter(account_ids.q("id")).aggregate(
+        accounts=Count("id"), with_target=Count("id", filter=Q(Exists(has_target)))
+    )
+    return counts["with_target"], counts["accounts"]
 
 
 # --- the portfolio dashboard --------------------------------------------------------------------------------------
@@ -328,6 +575,8 @@ class Mover:
 
 @dataclass
 class BehindTarget:
+    """An account's revenue target over the period against its revenue in the months that have a target."""
+
     account_id: int
     name: str
     code: str
@@ -352,6 +601,7 @@ class Dashboard:
     top_movers: list[Mover] = field(default_factory=list)
     bottom_movers: list[Mover] = field(default_factory=list)
     behind_target: list[BehindTarget] = field(default_factory=list)
+    coverage: TargetCoverage | None = None
 
     @property
     def shows_margin(self) -> bool:
@@ -362,48 +612,66 @@ def portfolio_dashboard(user: User, accounts: QuerySet, as_of: date | None = Non
     """Revenue, volume and (if allowed) gross margin of ``accounts`` — already scoped to ``user`` by
     ``dashboard_accounts`` — month, quarter and year to date, with the trend, movers and laggards."""
     metrics = metrics_for(user)
-    account_ids = accounts.values("id")
+    account_ids = Scope(accounts.values("id"))
     as_of = as_of or latest_month(account_ids)
     if as_of is None:
         return Dashboard(as_of=None, metrics=metrics)
     fiscal_year = year_period(fiscal_year_of(as_of))
-    totals = monthly_totals(account_ids, add_months(fiscal_year.start, -12), fiscal_year.end)
-    targets = monthly_targets(account_ids, fiscal_year.start, fiscal_year.end, metrics)
-    ytd = year_to_date(as_of)
-    top, bottom, behind = movers_and_laggards(account_ids, ytd)
+    figures = monthly_figures(account_ids, fiscal_year, as_of, metrics)
+    periods = to_date_figures(figures, as_of, metrics)
+    laggards = movers_and_laggards(account_ids, year_to_date(as_of))
     return Dashboard(
         as_of=as_of,
         metrics=metrics,
-        periods=to_date_figures(totals, targets, as_of, metrics),
-        trend=trend(totals, targets, fiscal_year, as_of),
-        top_movers=top,
-        bottom_movers=bottom,
-        behind_target=behind,
+        periods=periods,
+        trend=trend(figures, fiscal_year, as_of),
+        top_movers=laggards.top,
+        bottom_movers=laggards.bottom,
+        behind_target=laggards.behind,
+        coverage=target_coverage(periods, laggards.with_target, account_count(account_ids)),
     )
 
 
-def movers_and_laggards(account_ids: QuerySet, period: Period, *, movers: int = MOVERS, behind: int = BEHIND):
+@dataclass
+class Laggards:
+    top: list[Mover]
+    bottom: list[Mover]
+    behind: list[BehindTarget]
+    with_target: int  # accounts with a revenue target in the period
+
+
+def movers_and_laggards(account_ids: Scope, period: Period, *, movers: int = MOVERS, behind: int = BEHIND) -> Laggards:
     """The accounts whose revenue grew and fell the most against the same months last year, and those
-    furthest below their revenue target: four grouped queries, ranked here."""
-    revenue = revenue_by_account(account_ids, {"now": period, "before": period.previous_year()})
+    furthest below their revenue target (their revenue in the months with a target against it): four
+    queries, ranked here."""
+    before = period.previous_year()
+    sales = sales_by_account(account_ids, period, before)
+    rebates = rebates_by_account(account_ids, period, before)
+    revenue = dict(sales)
+    for pk, (now_rebate, before_rebate, _with_target) in rebates.items():
+        now_net, before_net = revenue.get(pk, (0.0, 0.0))
+        revenue[pk] = (now_net - float(now_rebate), before_net - float(before_rebate))
+    changes = sorted(((now - then, pk) for pk, (now, then) in revenue.items()), key=lambda item: item[0])
+    grew = [pk for change, pk in reversed(changes) if round(change, 2) > 0][:movers]
+    fell = [pk for change, pk in changes if round(change, 2) < 0][:movers]
     targets = revenue_targets_by_account(account_ids, period)
-    changes = sorted(
-        ((figures["now"] - figures["before"], pk) for pk, figures in revenue.items()),
-        key=lambda item: item[0],
-    )
-    grew = [pk for change, pk in reversed(changes) if change > 0][:movers]
-    fell = [pk for change, pk in changes if change < 0][:movers]
-    gaps = sorted((revenue.get(pk, {}).get("now", ZERO) - target, pk) for pk, target in targets.items())
-    lagging = [pk for gap, pk in gaps if gap < 0][:behind]
-    names = account_names({*grew, *fell, *lagging})
+    gaps = []
+    for pk, (target, net) in targets.items():
+        actual = cents(net - rebates.get(pk, (ZERO, ZERO, ZERO))[2])
+        gaps.append((actual - target, pk, actual, target))
+    gaps.sort()
+    lagging = [row for row in gaps if row[0] < 0][:behind]
+    names = account_names({*grew, *fell, *(row[1] for row in lagging)})
 
     def mover(pk: int) -> Mover:
-        return Mover(pk, *names[pk], revenue[pk]["now"], revenue[pk]["before"])
+        now, then = revenue[pk]
+        return Mover(pk, *names[pk], money(now), money(then))
 
-    return (
-        [mover(pk) for pk in grew],
-        [mover(pk) for pk in fell],
-        [BehindTarget(pk, *names[pk], revenue.get(pk, {}).get("now", ZERO), targets[pk]) for pk in lagging],
+    return Laggards(
+        top=[mover(pk) for pk in grew],
+        bottom=[mover(pk) for pk in fell],
+        behind=[BehindTarget(pk, *names[pk], actual, target) for _gap, pk, actual, target in lagging],
+        with_target=len(targets),
     )
 
 
@@ -411,7 +679,7 @@ def movers_and_laggards(account_ids: QuerySet, period: Period, *, movers: int = 
 
 
 def account_tree(account: Account) -> QuerySet:
-    """Ids of the account and all its subsidiaries (a subquery, never loaded)."""
+    """Ids of the account and all its subsidiaries (a subquery)."""
     return AccountClosure.objects.filter(ancestor_id=account.pk).values("descendant_id")
 
 
@@ -465,6 +733,7 @@ class Commercial:
     listings: dict[str, int] = field(default_factory=dict)
     listed_not_selling: int = 0
     price_checks: list[PriceCheck] | None = None  # None: pricing terms hidden from this role
+    coverage: TargetCoverage | None = None
 
     @property
     def shows_margin(self) -> bool:
@@ -474,70 +743,67 @@ class Commercial:
 def account_commercial(user: User, account: Account, as_of: date | None = None) -> Commercial:
     """The Commercial tab of ``account`` (already checked visible) together with its subsidiaries."""
     metrics = metrics_for(user)
-    tree = account_tree(account)
+    tree = Scope(account_tree(account))
     as_of = as_of or latest_month(tree)
     listings, not_selling = listing_summary(tree, as_of)
     if as_of is None:
         return Commercial(as_of=None, metrics=metrics, listings=listings, listed_not_selling=not_selling)
     fiscal_year = year_period(fiscal_year_of(as_of))
-    totals = monthly_totals(tree, add_months(fiscal_year.start, -12), fiscal_year.end)
-    targets = monthly_targets(tree, fiscal_year.start, fiscal_year.end, metrics)
+    figures = monthly_figures(tree, fiscal_year, as_of, metrics)
+    periods = to_date_figures(figures, as_of, metrics)
     ytd = year_to_date(as_of)
+    product_mix, category_mix = sales_mix(tree, ytd)
     return Commercial(
         as_of=as_of,
         metrics=metrics,
         fiscal_year=fiscal_year,
-        periods=to_date_figures(totals, targets, as_of, metrics),
-        trend=trend(totals, targets, fiscal_year, as_of),
-        product_mix=product_mix(tree, ytd),
-        category_mix=category_mix(tree, ytd),
+        periods=periods,
+        trend=trend(figures, fiscal_year, as_of),
+        product_mix=product_mix,
+        category_mix=category_mix,
         listings=listings,
         listed_not_selling=not_selling,
         price_checks=price_compliance(tree, month_to_date(as_of)) if can_see_costs(user) else None,
+        coverage=target_coverage(periods, *coverage_counts(tree, ytd)),
     )
 
 
-def product_mix(tree: QuerySet, period: Period, limit: int = MIX_PRODUCTS) -> list[MixRow]:
-    """The best-selling products of the period by invoiced net sales, the rest summed as one row."""
-    sales = SalesMonthly.objects.filter(_in(period), account_id__in=tree)
-    total = sales.aggregate(total=Sum("net_amount"))["total"] or ZERO
-    rows = list(
-        sales.values("product_id", "product__sku", "product__name", "product__category")
+def sales_mix(tree: Scope, period: Period, limit: int = MIX_PRODUCTS) -> tuple[list[MixRow], list[MixRow]]:
+    """The product mix (the best-selling products of the period by invoiced net sales, the rest summed as one
+    row) and the category mix, from one grouped read of the product roll-ups and one of the products sold.
+
+    The roll-ups are grouped by product id alone: grouping by the product's columns makes SQLite walk the whole
+    catalogue and look up every product for every account, a cost that grows with the roll-ups."""
+    sold = SalesMonthly.objects.filter(_in(period), tree.q())
+    sums = {
+        pk: (revenue, volume)
+        for pk, revenue, volume in sold.values("product_id")
         .annotate(revenue=Sum("net_amount"), volume=Sum("quantity"))
-        .order_by("-revenue", "product__sku")[:limit]
+        .order_by()
+        .values_list("product_id", "revenue", "volume")
+    }
+    products = Product.objects.filter(id__in=sold.values("product_id")).values_list("id", "sku", "name", "category")
+    rows = sorted(
+        ((*sums[pk], sku, name, category) for pk, sku, name, category in products if pk in sums),
+        key=lambda row: (-row[0], row[2]),
     )
+    total = sum((row[0] for row in rows), ZERO)
     mix = [
-        MixRow(
-            row["product__name"],
-            cents(row["revenue"]),
-            units(row["volume"]),
-            _share(row["revenue"], total),
-            row["product__sku"],
-        )
-        for row in rows
+        MixRow(name, cents(revenue), units(volume), _share(revenue, total), sku)
+        for revenue, volume, sku, name, _c in rows[:limit]
     ]
-    rest = total - sum((row.revenue for row in mix), ZERO)
+    rest = total - sum((row[0] for row in rows[:limit]), ZERO)
     if rest:
-        mix.append(MixRow("Other products", rest, None, _share(rest, total)))
-    return mix
-
-
-def category_mix(tree: QuerySet, period: Period) -> list[MixRow]:
-    sales = SalesMonthly.objects.filter(_in(period), account_id__in=tree)
-    rows = list(
-        sales.values(category=F("product__category"))
-        .annotate(revenue=Sum("net_amount"), volume=Sum("quantity"))
-        .order_by("-revenue", "category")
-    )
-    total = sum((row["revenue"] for row in rows), ZERO)
-    return [
-        MixRow(
-            row["category"] or "Uncategorised",
-            cents(row["revenue"]),
-            units(row["volume"]),
-            _share(row["revenue"], total),
-        )
-        for row in rows
+        mix.append(MixRow("Other products", cents(rest), None, _share(rest, total)))
+    categories: dict[str, list[Decimal]] = {}
+    for revenue, volume, _sku, _name, category in rows:
+        sums_ = categories.setdefault(category or "", [ZERO, ZERO])
+        sums_[0] += revenue
+        sums_[1] += volume
+    ranked = sorted(categories.items(), key=lambda item: (-item[1][0], item[0]))
+    return mix, [
+        MixRow(name or "Uncategorised", cents(revenue), units(volume), _share(revenue, total))
+        for name, (revenue, volume) in ranked
     ]
 
 
@@ -545,9 +811,9 @@ def _share(part: Decimal, total: Decimal) -> Decimal | None:
     return (part / total * 100).quantize(Decimal("0.1")) if total else None
 
 
-def listing_summary(tree: QuerySet, as_of: date | None) -> tuple[dict[str, int], int]:
+def listing_summary(tree: Scope, as_of: date | None) -> tuple[dict[str, int], int]:
     """Products per listing status, and how many listed products sold nothing in the last 12 months."""
-    listings = Listing.objects.filter(account_id__in=tree)
+    listings = Listing.objects.filter(tree.q())
     counts = dict(listings.values("status").annotate(n=Count("id")).order_by().values_list("status", "n"))
     by_status = {label: counts.get(value, 0) for value, label in ListingStatus.choices}
     if as_of is None:
@@ -559,13 +825,13 @@ def listing_summary(tree: QuerySet, as_of: date | None) -> tuple[dict[str, int],
     return by_status, not_selling
 
 
-def price_compliance(tree: QuerySet, month: Period, limit: int = PRICE_CHECKS) -> list[PriceCheck]:
+def price_compliance(tree: Scope, month: Period, limit: int = PRICE_CHECKS) -> list[PriceCheck]:
     """Average net price paid per unit in the month against the price agreed for that account and product
     (the agreement valid on the month's last day; the list price when there is none), for the month's
     biggest (account, product) pairs. Two queries."""
     day = add_months(month.start, 1) - timedelta(days=1)
     rows = list(
-        SalesMonthly.objects.filter(account_id__in=tree, month=month.start, quantity__gt=0, net_amount__gt=0)
+        SalesMonthly.objects.filter(tree.q(), month=month.start, quantity__gt=0, net_amount__gt=0)
         .values(
             "account_id",
             "account__name",
@@ -578,7 +844,7 @@ def price_compliance(tree: QuerySet, month: Period, limit: int = PRICE_CHECKS) -
         .annotate(net=Sum("net_amount"), quantity=Sum("quantity"))
         .order_by("-net", "product__sku")[:limit]
     )
-    agreements = _agreements_on(tree, day)
+    agreements = _agreements_on(rows, day)
     checks = []
     for row in rows:
         product = Product(
@@ -601,10 +867,17 @@ def price_compliance(tree: QuerySet, month: Period, limit: int = PRICE_CHECKS) -
     return checks
 
 
-def _agreements_on(tree: QuerySet, day: date) -> dict[tuple, PriceAgreement]:
-    """The agreements of the accounts valid on ``day``, keyed by (account, product id) or (account,
-    category). Overlaps are refused when saving, so each key has at most one."""
-    agreements = PriceAgreement.objects.filter(account_id__in=tree, valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+def _agreements_on(rows: list[dict], day: date) -> dict[tuple, PriceAgreement]:
+    """The agreements valid on ``day`` for the (account, product) pairs of ``rows`` — on the product or on its
+    category — keyed by (account, product id) or (account, category). Overlaps are refused when saving, so
+    each key has at most one."""
+    if not rows:
+        return {}
+    accounts = {row["account_id"] for row in rows}
+    products = {row["product_id"] for row in rows}
+    categories = {row["product__category"] for row in rows if row["product__category"]}
+    agreements = PriceAgreement.objects.filter(account_id__in=accounts, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        Q(product_id__in=products) | Q(product__isnull=True, category__in=categories),
     )
     return {(a.account_id, a.product_id or a.category): a for a in agreements}

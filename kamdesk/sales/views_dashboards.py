@@ -23,20 +23,23 @@ from kamdesk.sales.concentration import (
     MONTH_CHOICES,
     RISKS_SHOWN,
     TOP_CHOICES,
+    TREND_QUARTERS,
     account_loss,
     concentration,
-    hhi_trend,
+    hhi_trend_of,
+    pareto_points,
     portfolio,
 )
 from kamdesk.sales.dashboards import (
     PRICE_TOLERANCE_PCT,
     account_commercial,
+    account_tree,
     dashboard_accounts,
     parse_month,
     portfolio_dashboard,
 )
 from kamdesk.sales.periods import year_to_date
-from kamdesk.sales.pnl import account_pnl
+from kamdesk.sales.pnl import pnl_for_accounts
 
 PARETO_ROWS = 50  # customers listed under the Pareto curve; the curve itself shows them all
 SVG_TYPE = "image/svg+xml"
@@ -64,6 +67,11 @@ def _svg(spec: dict, name: str) -> HttpResponse:
 
 def _dashboard_context(request: HttpRequest) -> dict:
     account_filter, accounts = dashboard_accounts(request.user, request.GET)
+    for name in ("owner", "team", "channel"):
+        # Read once, in one query each (the filter templates use option_list): a template loop over the live
+        # choices would count the rows first.
+        field = account_filter.form.fields[name]
+        field.option_list = [choice for choice in field.choices]  # noqa: C416 (list() counts first)
     as_of, as_of_error = _as_of(request)
     dashboard = portfolio_dashboard(request.user, accounts, as_of)
     currency = settings.REPORTING_CURRENCY
@@ -104,7 +112,13 @@ def dashboard_svg_view(request: HttpRequest) -> HttpResponse:
 def _commercial_context(request: HttpRequest, account: Account) -> dict:
     as_of, as_of_error = _as_of(request)
     commercial = account_commercial(request.user, account, as_of)
-    pnl = account_pnl(request.user, account.pk, year_to_date(commercial.as_of)) if commercial.as_of else None
+    # The account is visible (checked by the caller), so is its subtree: the P&L of the account with its
+    # subsidiaries, still within what the user may see.
+    pnl = (
+        pnl_for_accounts(request.user, account_tree(account), year_to_date(commercial.as_of))
+        if commercial.as_of
+        else None
+    )
     currency = settings.REPORTING_CURRENCY
     chart_specs = {}
     if commercial.as_of:
@@ -159,17 +173,17 @@ def _concentration_context(request: HttpRequest) -> dict:
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}
     months, top = data.get("months") or DEFAULT_MONTHS, data.get("top") or DEFAULT_TOP
-    book = portfolio(request.user, months)
-    summary = concentration(book, months, top, risks=RISKS_SHOWN)
-    trend = hhi_trend(request.user, book.as_of, who=book.customers) if book.as_of else []
+    book = portfolio(request.user, months, quarters=TREND_QUARTERS)
+    summary = concentration(book, months, top, risks=RISKS_SHOWN, pareto=PARETO_ROWS)
+    trend = hhi_trend_of(book)
     return {
         "form": form,
         "valid": valid,
         "summary": summary,
-        "pareto_rows": summary.pareto[:PARETO_ROWS],
+        "pareto_rows": summary.pareto,
         "trend": trend,
         "charts": {
-            "pareto": charts.pareto_chart(summary.pareto) if summary.pareto else None,
+            "pareto": charts.pareto_chart(pareto_points(book)) if summary.pareto else None,
             "hhi": charts.hhi_trend_chart(trend) if trend else None,
         },
     }
