@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters as filters
 from django.db import connection
-from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FloatField, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from kamdesk.access.scope import can_see_costs, visible_accounts
@@ -770,21 +770,23 @@ def account_commercial(user: User, account: Account, as_of: date | None = None) 
 
 def sales_mix(tree: Scope, period: Period, limit: int = MIX_PRODUCTS) -> tuple[list[MixRow], list[MixRow]]:
     """The product mix (the best-selling products of the period by invoiced net sales, the rest summed as one
-    row) and the category mix, from one grouped read of the product roll-ups and one of the products sold.
+    row) and the category mix, from one read of the product roll-ups grouped by product.
 
-    The roll-ups are grouped by product id alone: grouping by the product's columns makes SQLite walk the whole
-    catalogue and look up every product for every account, a cost that grows with the roll-ups."""
-    sold = SalesMonthly.objects.filter(_in(period), tree.q())
-    sums = {
-        pk: (revenue, volume)
-        for pk, revenue, volume in sold.values("product_id")
-        .annotate(revenue=Sum("net_amount"), volume=Sum("quantity"))
-        .order_by()
-        .values_list("product_id", "revenue", "volume")
-    }
-    products = Product.objects.filter(id__in=sold.values("product_id")).values_list("id", "sku", "name", "category")
+    Grouped by the product id alone (its columns come along as MAX): grouping by the product's columns makes
+    SQLite walk the whole catalogue and look up every product for every account, a cost that grows with the
+    roll-ups."""
     rows = sorted(
-        ((*sums[pk], sku, name, category) for pk, sku, name, category in products if pk in sums),
+        SalesMonthly.objects.filter(_in(period), tree.q())
+        .values("product_id")
+        .annotate(
+            revenue=Sum("net_amount"),
+            volume=Sum("quantity"),
+            sku=Max("product__sku"),
+            name=Max("product__name"),
+            category=Max("product__category"),
+        )
+        .order_by()
+        .values_list("revenue", "volume", "sku", "name", "category"),
         key=lambda row: (-row[0], row[2]),
     )
     total = sum((row[0] for row in rows), ZERO)
