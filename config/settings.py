@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kamdesk.audit",
     "kamdesk.accounts",
     "kamdesk.people",
+    "kamdesk.activities",
     "kamdesk.imports",
     "kamdesk.sales",
 ]

@@ -66,6 +66,9 @@ class Contact(models.Model):
     cadence_days = models.PositiveSmallIntegerField(choices=Cadence.choices, null=True, blank=True)
     has_left = models.BooleanField("left the company", default=False)
     notes = models.TextField(blank=True)
+    last_contacted_at = models.DateTimeField(
+        "last contact", null=True, blank=True, help_text="Start of the latest done activity they took part in."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,144 @@
+"""Activities (meetings, calls, visits, ...) with a customer, and the tasks that follow them up.
+
+Both belong to an account and are visible exactly when the account is (kamdesk.access.scope).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kamdesk.accounts.models import Account
+from kamdesk.people.models import Contact
+
+
+class ActivityKind(models.TextChoices):
+    MEETING = "meeting", "Meeting"
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    VISIT = "visit", "Visit"
+    SITE_VISIT = "site_visit", "Site visit"
+    STORE_CHECK = "store_check", "Store check"
+    PRESENTATION = "presentation", "Presentation"
+    PRODUCT_BRIEFING = "product_briefing", "Product briefing"
+    EXECUTIVE_MEETING = "executive_meeting", "Executive meeting"
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Activity(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices, default=ActivityKind.MEETING)
+    status = models.CharField(max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.PLANNED)
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends", null=True, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=200)
+    agenda = models.TextField(blank=True, help_text="Markdown.")
+    notes = models.TextField(blank=True, help_text="Markdown.")
+    outcome = models.TextField(blank=True)
+    next_steps = models.TextField("next steps", blank=True, help_text="One step a line; each can become a task.")
+    our_participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="activities", verbose_name="our participants"
+    )
+    their_participants = models.ManyToManyField(
+        Contact, blank=True, related_name="activities", verbose_name="their participants"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["account", "-starts_at"], name="activity_account_starts")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("starts_at")), name="activity_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class TaskPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Task(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="tasks")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks")
+    due_date = models.DateField("due", null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    activity = models.ForeignKey(
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        help_text="The activity whose next steps created this task.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [F("due_date").asc(nulls_last=True), "id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_date"], name="task_owner_status_due"),
+            models.Index(fields=["account", "status", "due_date"], name="task_account_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", completed_at__isnull=False) | (~Q(status="done") & Q(completed_at=None)),
+                name="task_completed_when_done",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+class TaskComment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at"], name="taskcomment_task_created")]
+
+    def __str__(self):
+        return f"Comment on {self.task}"
