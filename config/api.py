@@ -8,13 +8,14 @@ interactive docs at /api/v1/docs, both served from this installation (no CDN).
 from ninja import NinjaAPI, Swagger
 
 from kamdesk.accounts.api import router as accounts_router
+from kamdesk.activities.api import activities_router, tasks_router
 from kamdesk.core.api import api_auth, install_error_handlers
 from kamdesk.people.api import router as contacts_router
 from kamdesk.sales import api_dashboards, api_pnl, api_products, api_sales_import
 from kamdesk.users.api import teams_router, tokens_router, users_router
 
 DESCRIPTION = """\
-Accounts, their hierarchy and teams, stakeholders, users and personal API tokens.
+Accounts, their hierarchy and teams, stakeholders, activities and tasks, users and personal API tokens.
 
 Lists answer `{"items": [...], "count": N}` and take `?limit=` (1-500, default 50) and `?offset=`.
 Errors answer `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`; a record you may
@@ -41,6 +42,8 @@ install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("/activities", activities_router)
+api.add_router("/tasks", tasks_router)
 api.add_router("/users", users_router)
 api.add_router("/teams", teams_router)
 api.add_router("/tokens", tokens_router)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("kamdesk.accounts.urls")),
     path("contacts/", include("kamdesk.people.urls")),
     path("imports/", include("kamdesk.imports.urls")),
+    path("", include("kamdesk.activities.urls")),
     path("", include("kamdesk.sales.urls")),
     path("api/v1/", api.urls),
 ]

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from kamdesk.activities.services import task_comment_add
+from tests.activities_factories import make_activity, make_task
 from tests.factories import PASSWORD, make_account, make_contact, make_user
 
 AXE = Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -22,6 +24,15 @@ def pages():
     local = make_account(owner=kam, code="AC-1-FR", name="Acme France", parent=group, country="FR")
     boss = make_contact(local, first_name="Claire", last_name="Martin", title="CEO", influence=5, attitude=1)
     buyer = make_contact(local, first_name="Luc", last_name="Petit", title="Buyer", reports_to=boss)
+    activity = make_activity(
+        local,
+        subject="Store check Paris",
+        notes="**Shelf** gaps",
+        next_steps="- Send planogram",
+        their_participants=[buyer],
+    )
+    task = make_task(local, kam, title="Send planogram", activity=activity)
+    task_comment_add(actor=kam, task_id=task.pk, text="Draft *ready*")
     return kam, [
         "/accounts/",
         f"/accounts/{group.pk}/",
@@ -39,6 +50,14 @@ def pages():
         "/accounts/new/",
         "/contacts/",
         f"/contacts/{buyer.pk}/",
+        f"/accounts/{group.pk}/activities/",
+        f"/accounts/{local.pk}/activities/new/",
+        f"/accounts/{local.pk}/tasks/new/",
+        f"/activities/{activity.pk}/",
+        f"/activities/{activity.pk}/edit/",
+        "/tasks/",
+        "/tasks/?scope=all&status=",
+        f"/tasks/{task.pk}/",
         f"/contacts/{buyer.pk}/edit/",
         "/imports/",
         "/search/?q=acme",

@@ -13,9 +13,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kamdesk.accounts.models import Account, AccountMembership
+from kamdesk.activities.models import Activity, Task, TaskComment
+from kamdesk.activities.services import task_comment_add
 from kamdesk.audit.models import AuditEvent
 from kamdesk.people.models import Contact
 from kamdesk.users.services import token_create
+from tests.activities_factories import make_activity, make_task
 from tests.factories import grant, make_contact, make_user
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +63,15 @@ def concrete_path(route: str, ids: dict[str, int]) -> str:
             return str(ids["token"])
         if name in ("user_id",):
             return str(ids["user"])
+        if name in ("activity_id",):
+            return str(ids["activity"])
+        if name in ("task_id",):
+            return str(ids["task"])
         if name in ("pk", "id", "account_id"):
+            if route.startswith("activities/"):
+                return str(ids["activity"])
+            if route.startswith("tasks/"):
+                return str(ids["task"])
             if "contact" in route:
                 return str(ids["contact"])
             if "token" in route:
@@ -83,6 +94,9 @@ def hidden(world):
     _token, _secret = token_create(actor=None, user=world.outsider, name="outsider script")
     # Colleagues are visible to every user; a deactivated one only to admins.
     former = make_user(email="former@example.com", is_active=False)
+    activity = make_activity(world.hidden, subject="Secret summit", their_participants=[contact])
+    task = make_task(world.hidden, world.outsider, title="Secret errand", activity=activity)
+    task_comment_add(actor=None, task_id=task.pk, text="Secret remark")
     return {
         "account": world.hidden.pk,
         "contact": contact.pk,
@@ -90,12 +104,18 @@ def hidden(world):
         "token": _token.pk,
         "user": former.pk,
         "team": world.team.pk,
+        "activity": activity.pk,
+        "task": task.pk,
     }
 
 
 def state():
-    """What must not change: the hidden account, its stakeholder, its team and the audit trail."""
+    """What must not change: the hidden account, its stakeholder, its team, its activities and tasks and the
+    audit trail."""
     return (
+        list(Activity.objects.filter(account__code="X-001").values()),
+        list(Task.objects.filter(account__code="X-001").values()),
+        TaskComment.objects.count(),
         list(Account.objects.filter(code="X-001").values()),
         list(Contact.objects.filter(email="zelda@hidden.example").values()),
         list(AccountMembership.objects.filter(account__code="X-001").values()),
@@ -103,7 +123,16 @@ def state():
     )
 
 
-HIDDEN_MARKERS = ("Hidden Industries", "Secretworth", "zelda@hidden.example", "X-001", "former@example.com")
+HIDDEN_MARKERS = (
+    "Hidden Industries",
+    "Secretworth",
+    "zelda@hidden.example",
+    "X-001",
+    "former@example.com",
+    "Secret summit",
+    "Secret errand",
+    "Secret remark",
+)
 
 
 def response_text(response) -> str:

@@ -46,6 +46,7 @@ ACCOUNT_TABS: list[tuple[str, str]] = [
     ("Overview", "accounts:detail"),
     ("Stakeholders", "accounts:stakeholders"),
     ("Team", "accounts:team"),
+    ("Activities", "activities:account"),
     ("Commercial", "sales:commercial"),
     ("Prices & range", "sales:account_prices"),
     ("P&L", "sales:pnl"),

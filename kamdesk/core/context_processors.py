@@ -8,7 +8,12 @@ def kamdesk(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
-    nav = [("Dashboard", "sales:dashboard"), ("Contacts", "people:list"), ("Products", "sales:product_list")]
+    nav = [
+        ("Dashboard", "sales:dashboard"),
+        ("Contacts", "people:list"),
+        ("Tasks", "activities:tasks"),
+        ("Products", "sales:product_list"),
+    ]
     if not user.is_read_only:
         nav += [("Import", "imports:upload"), ("Sales imports", "sales:imports")]
     menu = [("Change password", "password_change"), ("API tokens", "tokens")]
