@@ -160,3 +160,29 @@ def test_the_tab_costs_the_same_queries_for_few_and_many_rows(world, login):
     add(12)
     many = _tab_queries(client, world.global_account)
     assert many == few
+
+
+def test_the_activity_and_task_pages_cost_the_same_queries_for_few_and_many_rows(world, login):
+    from kamdesk.activities.services import task_comment_add
+
+    client = login(world.kam_a)
+    activity = make_activity(world.subsidiary)
+    task = make_task(world.subsidiary, world.kam_a, activity=activity)
+
+    def add(n):
+        people = [make_contact(world.subsidiary) for _ in range(n)]
+        activity.their_participants.add(*people)
+        for i in range(n):
+            make_task(world.subsidiary, world.lead, title=f"T{i}", activity=activity)
+            task_comment_add(actor=world.lead, task_id=task.pk, text=f"Comment {i}")
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    pages = [reverse("activities:detail", args=[activity.pk]), reverse("activities:task_detail", args=[task.pk])]
+    add(2)
+    few = [count(url) for url in pages]
+    add(10)
+    assert [count(url) for url in pages] == few

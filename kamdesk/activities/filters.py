@@ -59,11 +59,13 @@ class TaskFilter(_AccountFilterMixin, filters.FilterSet):
     """``scope`` needs the signed-in user: pass ``user=`` when building the FilterSet."""
 
     q = filters.CharFilter(method="search", label="Search")
-    scope = filters.ChoiceFilter(choices=TASK_SCOPES, method="filter_scope", empty_label="All I can see")
+    scope = filters.ChoiceFilter(
+        choices=TASK_SCOPES, method="filter_scope", empty_label="All I can see", label="Whose tasks"
+    )
     owner = filters.ModelChoiceFilter(queryset=User.objects.filter(is_active=True), label="Owner")
-    status = filters.ChoiceFilter(choices=TaskStatus.choices, empty_label="Any status")
-    priority = filters.ChoiceFilter(choices=TaskPriority.choices, empty_label="Any priority")
-    due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", empty_label="Any due date")
+    status = filters.ChoiceFilter(choices=TaskStatus.choices, empty_label="Any status", label="Status")
+    priority = filters.ChoiceFilter(choices=TaskPriority.choices, empty_label="Any priority", label="Priority")
+    due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", empty_label="Any due date", label="Due")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due on or before")
     account = filters.NumberFilter(method="filter_account", label="Account id")
     include_subsidiaries = filters.BooleanFilter(method="noop", label="Include subsidiaries (with account)")

@@ -221,7 +221,6 @@ def _dress_task_filters(form, user: User) -> None:
     if len(accounts) <= ACCOUNT_SELECT_LIMIT:
         form.fields["account"].label = "Account"
         form.fields["account"].widget = forms.Select(choices=[("", "Any account"), *accounts])
-    form.fields["scope"].label = "Whose"
     form.fields["owner"].empty_label = "Anyone"
 
 
