@@ -65,6 +65,13 @@ def account_children(user: User, account: Account) -> QuerySet:
     )
 
 
+def account_group_ids(account_id: int) -> QuerySet:
+    """Ids of every account in the customer group of ``account_id`` (its top account's whole subtree), as a
+    subquery the database resolves within the same statement."""
+    top = AccountClosure.objects.filter(descendant_id=account_id).order_by("-depth").values("ancestor_id")[:1]
+    return AccountClosure.objects.filter(ancestor_id=Subquery(top)).values("descendant_id")
+
+
 def account_team(account: Account) -> QuerySet:
     return (
         AccountMembership.objects.filter(account=account)

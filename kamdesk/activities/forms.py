@@ -4,8 +4,9 @@ from django import forms
 from django.utils import timezone
 
 from kamdesk.accounts.models import Account
+from kamdesk.accounts.selectors import account_group_ids
 from kamdesk.activities.models import Activity, ActivityKind, ActivityStatus, Task, TaskPriority
-from kamdesk.activities.services import ACTIVITY_FIELDS, account_tree_ids, next_step_lines
+from kamdesk.activities.services import ACTIVITY_FIELDS, next_step_lines
 from kamdesk.core.forms import active_users
 from kamdesk.people.models import Contact
 from kamdesk.people.services import visible_contacts
@@ -50,7 +51,7 @@ def participant_candidates(user: User, account: Account, activity: Activity | No
     """The people of the account's customer group the user may see (plus those already taking part)."""
     from django.db.models import Q
 
-    tree = account_tree_ids(account.pk)
+    tree = account_group_ids(account.pk)
     in_group = Q(account_id__in=tree) | Q(
         id__in=Contact.other_accounts.through.objects.filter(account_id__in=tree).values("contact_id")
     )

@@ -9,11 +9,12 @@ import re
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from kamdesk.access.scope import EDIT, actor_accounts, visible_accounts
-from kamdesk.accounts.models import Account, AccountClosure
+from kamdesk.accounts.models import Account
+from kamdesk.accounts.selectors import account_group_ids
 from kamdesk.accounts.services import editable_account
 from kamdesk.activities.models import (
     Activity,
@@ -107,12 +108,6 @@ def _check_owner(account: Account, owner: User | None, field: str = "owner") -> 
     return owner
 
 
-def account_tree_ids(account_id: int) -> QuerySet:
-    """Ids of every account in the customer group of ``account_id`` (its top account's whole subtree)."""
-    top = AccountClosure.objects.filter(descendant_id=account_id).order_by("-depth").values("ancestor_id")[:1]
-    return AccountClosure.objects.filter(ancestor_id__in=top).values("descendant_id")
-
-
 def _check_their_participants(actor: User | None, account: Account, contacts: list[Contact]) -> list[Contact]:
     """Only people of the activity's customer group, and only people the actor can see."""
     ids = {contact.pk for contact in contacts}
@@ -125,7 +120,7 @@ def _check_their_participants(actor: User | None, account: Account, contacts: li
             "Some participants are not contacts you can see.",
             {"their_participants": ["One or more contacts do not exist or belong to an account outside your access."]},
         )
-    tree = account_tree_ids(account.pk)
+    tree = account_group_ids(account.pk)
     in_group = Q(account_id__in=tree) | Q(
         id__in=Contact.other_accounts.through.objects.filter(account_id__in=tree).values("contact_id")
     )

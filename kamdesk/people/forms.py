@@ -1,11 +1,12 @@
 """Forms of the stakeholder pages. They collect and type the input; the services decide and write."""
 
 from django import forms
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 
 from kamdesk.access.scope import EDIT, visible_accounts
-from kamdesk.accounts.models import Account, AccountClosure
+from kamdesk.accounts.models import Account
+from kamdesk.accounts.selectors import account_group_ids
 from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Cadence, Contact
 from kamdesk.people.services import visible_contacts
 from kamdesk.users.models import User
@@ -72,17 +73,10 @@ class UserField(forms.ModelChoiceField):
         return obj.full_name or obj.email
 
 
-def account_tree_ids(account_id: int) -> QuerySet:
-    """Ids of every account in the customer group of ``account_id`` (its top account's whole subtree), as a
-    subquery the database resolves within the same statement."""
-    top = AccountClosure.objects.filter(descendant_id=account_id).order_by("-depth").values("ancestor_id")[:1]
-    return AccountClosure.objects.filter(ancestor_id=Subquery(top)).values("descendant_id")
-
-
 def reports_to_candidates(user: User, account_id: int | None, contact: Contact | None = None) -> QuerySet:
     """Whom a stakeholder may report to: the people of the same customer group the user can see, plus the
     current manager if visible (a reporting line may cross groups)."""
-    in_group = Q(account_id__in=account_tree_ids(account_id)) if account_id else Q(pk__in=[])
+    in_group = Q(account_id__in=account_group_ids(account_id)) if account_id else Q(pk__in=[])
     if contact is not None and contact.reports_to_id:
         in_group |= Q(pk=contact.reports_to_id)
     candidates = (
