@@ -1006,9 +1006,12 @@ def _write_contacts(portfolio: Portfolio, users: list[User], accounts: list[Acco
 
 def refresh_planner_statistics() -> None:
     """Bulk loads leave the query planner's row estimates stale (PostgreSQL would think the tables are
-    nearly empty until autovacuum comes by); refresh them so the first pages served are planned well."""
+    nearly empty until autovacuum comes by); refresh them so the first pages served are planned well. On
+    PostgreSQL also reclaim the rows of data the load replaced: a server without autovacuum would otherwise
+    keep them in every table scan (VACUUM cannot run inside a transaction, so only outside one)."""
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
 def write_portfolio(portfolio: Portfolio, sales: sales_generator.SalesPlan | None = None) -> Summary:
