@@ -1,18 +1,19 @@
 """Checking a large CSV sales file in bulk: its rows go into the database as text, one SQL statement checks
 and converts every row that is plainly right, and only the others are checked row by row in Python.
 
-Checking each cell in Python costs more than loading the whole file, so this is what makes a
-million-line import fast. The Python checker (kamdesk.sales.sales_checks) stays the one authority on what
+Checking each cell in Python costs more than loading the whole file; this keeps a million-line import from
+spending most of its time there. The Python checker (kamdesk.sales.sales_checks) stays the one authority on what
 a row means and on every message: the SQL here accepts a strict subset of what it accepts — numbers written
 plainly, ISO dates, account codes and SKUs exactly as stored, the invoice and credit-note rules — and
 gives exactly the values it would. Every other row (an error, but also a thousands separator, a cell with
 spaces around it, a three-decimal amount in a ";" file) goes to the Python checker, which accepts or
 rejects it as it does for a workbook.
 
-How the text gets in: PostgreSQL ``COPY`` streams the file's own bytes; SQLite takes ``csv.reader`` rows
-with ``executemany``. When the file cannot be loaded as plain CSV that way — bytes that are no text, a line
-PostgreSQL's CSV parser would read differently from Python's (a quote inside a cell, a quoted cell spanning
-lines, a blank line) — ``NotBulk`` is raised, nothing is kept, and the caller reads the file row by row.
+How the text gets in: PostgreSQL ``COPY`` streams the file's own bytes when it holds no quote character
+(its CSV parser then reads every line as Python's does); otherwise, and on SQLite, Python's csv module
+parses the rows, which go in by ``COPY`` or ``executemany`` a batch at a time. When the file cannot be
+loaded as text at all — bytes that are no text, a NUL character — ``NotBulk`` is raised, nothing is kept,
+and the caller reads the file row by row, which names the line.
 """
 
 import csv
@@ -30,7 +31,7 @@ from kamdesk.sales.sales_readers import UNREADABLE_LINE, CsvLayout, clean_cells
 RAW = "kamdesk_import_raw"
 ACCOUNTS = "kamdesk_import_accounts"
 LEFTOVER = "kamdesk_import_leftover"
-LOAD_ROWS = 50_000  # rows per executemany on SQLite (between two progress reports)
+LOAD_ROWS = 50_000  # rows parsed in Python and written at a time (between two progress reports)
 LEFTOVER_ROWS = 5_000  # rows handed to the Python checker at a time
 COPY_PIECE = 8 << 20  # bytes per COPY on PostgreSQL (between two progress reports)
 ABSENT = "''"  # the cell of a column the file lacks
