@@ -80,6 +80,15 @@ def _account_after_write(user: User, account: Account) -> Account:
         return account
 
 
+def referenced_account(user: User, account_id: int, field: str = "account_id") -> Account:
+    """The account a request body names by id, if the user can see it; else a field error (a hidden account
+    reads like a missing one)."""
+    account = visible_accounts(user).filter(pk=account_id).first()
+    if account is None:
+        raise ServiceError("That account does not exist.", {field: ["Unknown account."]})
+    return account
+
+
 def _parent(user: User, parent_id: int | None) -> Account | None:
     if parent_id is None:
         return None

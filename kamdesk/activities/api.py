@@ -4,15 +4,13 @@ Reads start from the access scope (selectors); writes go through the services. A
 see answers 404; a viewer's change answers 403, and so does a change to a record of a read-only account.
 """
 
-from contextlib import contextmanager
-
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from kamdesk.access.scope import visible_accounts, visible_users
-from kamdesk.accounts.models import Account
+from kamdesk.access.scope import visible_users
+from kamdesk.accounts.api import referenced_account
 from kamdesk.accounts.services import editable_account
 from kamdesk.activities import selectors, services
 from kamdesk.activities.models import Activity, Task, TaskStatus
@@ -40,42 +38,14 @@ from kamdesk.core.api import (
     filter_params,
     require_writer,
 )
-from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
+from kamdesk.core.errors import NotFound, ServiceError
 from kamdesk.people.models import Contact
 from kamdesk.users.models import User
 
 activities_router = Router(tags=["activities"])
 tasks_router = Router(tags=["tasks"])
 
-# Services name model fields; the API names references by id.
-API_FIELDS = {
-    "our_participants": "our_participant_ids",
-    "their_participants": "their_participant_ids",
-    "activity": "activity_id",
-    "account": "account_id",
-    "owner": "owner_id",
-}
-
-
-@contextmanager
-def _api_field_names():
-    try:
-        yield
-    except (PermissionDenied, NotFound):
-        raise
-    except ServiceError as exc:
-        exc.field_errors = {API_FIELDS.get(name, name): messages for name, messages in exc.field_errors.items()}
-        raise
-
-
 # --- references in request bodies ------------------------------------------------------------------------------
-
-
-def _account(user: User, account_id: int) -> Account:
-    account = visible_accounts(user).filter(pk=account_id).first()
-    if account is None:
-        raise ServiceError("That account does not exist.", {"account_id": ["Unknown account."]})
-    return account
 
 
 def _users(user: User, ids: list[int], field: str) -> list[User]:
@@ -141,8 +111,8 @@ def create_activity(request: HttpRequest, payload: ActivityIn):
     user = current_user(request)
     require_writer(user)
     data = payload.model_dump()
-    with transaction.atomic(), _api_field_names():
-        account = _account(user, data.pop("account_id"))
+    with transaction.atomic():
+        account = referenced_account(user, data.pop("account_id"))
         editable_account(user, account.pk)
         activity = services.activity_create(
             actor=user,
@@ -165,7 +135,7 @@ def update_activity(request: HttpRequest, activity_id: ObjectId, payload: Activi
     _activity(user, activity_id)
     require_writer(user)
     data = payload.model_dump(exclude_unset=True)
-    with transaction.atomic(), _api_field_names():
+    with transaction.atomic():
         services.editable_activity(user, activity_id)  # 403 for read-only access, before the references
         if "our_participant_ids" in data:
             data["our_participants"] = _users(user, data.pop("our_participant_ids"), "our_participant_ids")
@@ -193,8 +163,8 @@ def create_task(request: HttpRequest, payload: TaskIn):
     user = current_user(request)
     require_writer(user)
     data = payload.model_dump()
-    with transaction.atomic(), _api_field_names():
-        account = _account(user, data.pop("account_id"))
+    with transaction.atomic():
+        account = referenced_account(user, data.pop("account_id"))
         editable_account(user, account.pk)
         activity = None
         activity_id = data.pop("activity_id")
@@ -221,7 +191,7 @@ def update_task(request: HttpRequest, task_id: ObjectId, payload: TaskPatch):
     data = payload.model_dump(exclude_unset=True)
     status = data.pop("status", None)
     owner_id = data.pop("owner_id", None)
-    with transaction.atomic(), _api_field_names():
+    with transaction.atomic():
         if data:
             services.task_update(actor=user, task_id=task_id, **data)
         if owner_id is not None and owner_id != current.owner_id:
@@ -252,6 +222,5 @@ def add_task_comment(request: HttpRequest, task_id: ObjectId, payload: CommentIn
     user = current_user(request)
     _task(user, task_id)
     require_writer(user)
-    with _api_field_names():
-        comment = services.task_comment_add(actor=user, task_id=task_id, text=payload.text)
+    comment = services.task_comment_add(actor=user, task_id=task_id, text=payload.text)
     return Status(201, comment)

@@ -195,6 +195,9 @@ FIELD_NAMES = {
     "user": "user_id",
     "new_owner": "new_owner_id",
     "team": "team_id",
+    "our_participants": "our_participant_ids",
+    "their_participants": "their_participant_ids",
+    "activity": "activity_id",
 }
 
 

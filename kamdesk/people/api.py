@@ -12,6 +12,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from kamdesk.access.scope import visible_accounts, visible_users
+from kamdesk.accounts.api import referenced_account
 from kamdesk.accounts.models import Account
 from kamdesk.accounts.services import editable_account
 from kamdesk.core.api import (
@@ -64,13 +65,6 @@ def _visible_contact(user: User, contact_id: int) -> Contact:
 
 
 # --- references in request bodies ------------------------------------------------------------------------------
-
-
-def _account(user: User, account_id: int, field: str = "account_id") -> Account:
-    account = visible_accounts(user).filter(pk=account_id).first()
-    if account is None:
-        raise ServiceError("That account does not exist.", {field: ["Unknown account."]})
-    return account
 
 
 def _accounts(user: User, account_ids: list[int]) -> list[Account]:
@@ -138,7 +132,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
     require_writer(user)
     data = payload.model_dump()
     with transaction.atomic():
-        account = _account(user, data.pop("account_id"))
+        account = referenced_account(user, data.pop("account_id"))
         editable_account(user, account.pk)  # 403 when the user may only read that account
         contact = contact_create(
             actor=user,
@@ -167,7 +161,7 @@ def update_contact(request: HttpRequest, contact_id: ObjectId, payload: ContactP
         if "account_id" in data:
             account_id = data.pop("account_id")
             if account_id != current.account_id:
-                references["account"] = _account(user, account_id)
+                references["account"] = referenced_account(user, account_id)
         if "reports_to_id" in data:
             reports_to_id = data.pop("reports_to_id")
             if reports_to_id != current.reports_to_id:
