@@ -22,6 +22,7 @@ class ActivityKind(models.TextChoices):
     PRESENTATION = "presentation", "Presentation"
     PRODUCT_BRIEFING = "product_briefing", "Product briefing"
     EXECUTIVE_MEETING = "executive_meeting", "Executive meeting"
+    BUSINESS_REVIEW = "business_review", "Business review"
 
 
 class ActivityStatus(models.TextChoices):
