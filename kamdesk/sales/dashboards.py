@@ -820,11 +820,16 @@ def listing_summary(tree: Scope, as_of: date | None) -> tuple[dict[str, int], in
     by_status = {label: counts.get(value, 0) for value, label in ListingStatus.choices}
     if as_of is None:
         return by_status, counts.get(ListingStatus.LISTED, 0)
-    recent_sales = SalesMonthly.objects.filter(
-        account_id=OuterRef("account_id"), product_id=OuterRef("product_id"), month__gt=add_months(as_of, -12)
-    ).filter(quantity__gt=0)
-    not_selling = listings.filter(status=ListingStatus.LISTED).exclude(Exists(recent_sales)).count()
-    return by_status, not_selling
+    # One hashed list of what sold, not a probe per listing (thousands on a global account).
+    listing_scope, listing_params = tree.sql("account_id")
+    sales_scope, sales_params = tree.sql("account_id")
+    sql = (
+        f"SELECT COUNT(*) FROM {Listing._meta.db_table} WHERE status = %s{listing_scope} "  # noqa: S608
+        f"AND (account_id, product_id) NOT IN (SELECT account_id, product_id FROM {SalesMonthly._meta.db_table} "
+        f"WHERE month > %s AND quantity > 0{sales_scope})"
+    )
+    params = [ListingStatus.LISTED, *listing_params, sql_date(add_months(as_of, -12)), *sales_params]
+    return by_status, sql_rows(sql, params)[0][0]
 
 
 def price_compliance(tree: Scope, month: Period, limit: int = PRICE_CHECKS) -> list[PriceCheck]:

@@ -206,6 +206,10 @@ class SalesMonthly(models.Model):
         return f"{self.account_id}/{self.product_id}/{self.month:%Y-%m}"
 
 
+# The account roll-up's columns the dashboards, P&L and concentration read.
+PAGE_COLUMNS = ["net_amount", "quantity", "cost", "gross_amount"]
+
+
 class AccountMonthly(models.Model):
     """Roll-up per account and month: what dashboards, P&L and concentration read (a few rows per account
     and month, whatever the number of sales lines)."""
@@ -223,7 +227,12 @@ class AccountMonthly(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "month"], name="account_monthly_key")]
-        indexes = [models.Index(fields=["month", "account"])]
+        # Covering indexes: every page reads these few columns, by month (whole portfolio) or by account (a
+        # team, an account), straight from the index without visiting the table rows.
+        indexes = [
+            models.Index(fields=["month", "account", *PAGE_COLUMNS], name="account_monthly_by_month"),
+            models.Index(fields=["account", "month", *PAGE_COLUMNS], name="account_monthly_by_account"),
+        ]
 
     def __str__(self):
         return f"{self.account_id}/{self.month:%Y-%m}"
@@ -252,7 +261,8 @@ class Target(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "metric", "month"], name="target_key")]
-        indexes = [models.Index(fields=["metric", "month"])]
+        # Covering: the pages sum a metric's targets over months per account, from the index alone.
+        indexes = [models.Index(fields=["metric", "month", "account", "value"], name="target_by_metric_month")]
 
     def __str__(self):
         return f"{self.account_id} {self.metric_id} {self.month:%Y-%m}: {self.value}"

@@ -187,9 +187,11 @@ def _cost_lines(scope: Scope, current: Period, last_year: Period, costs_hidden: 
     return totals
 
 
-def _without_cost_to_serve_lines(period: Period) -> Q:
+def _without_cost_to_serve_lines(scope: Scope, period: Period) -> Q:
     # A NOT IN list read once per period: a NOT EXISTS probe per roll-up row costs far more on a portfolio.
-    lines = CostLine.objects.filter(type=CostType.COST_TO_SERVE, month__gte=period.start, month__lt=period.end)
+    lines = CostLine.objects.filter(
+        scope.q(), type=CostType.COST_TO_SERVE, month__gte=period.start, month__lt=period.end
+    )
     return ~Q(account_id__in=lines.values("account_id"))
 
 
@@ -202,8 +204,8 @@ def _channel_cost_to_serve(scope: Scope, current: Period, last_year: Period) -> 
         .order_by()
         .values(percent=F("account__channel__cost_to_serve__percent"))
         .annotate(
-            cur=Sum("net_amount", filter=_in(current) & _without_cost_to_serve_lines(current)),
-            ly=Sum("net_amount", filter=_in(last_year) & _without_cost_to_serve_lines(last_year)),
+            cur=Sum("net_amount", filter=_in(current) & _without_cost_to_serve_lines(scope, current)),
+            ly=Sum("net_amount", filter=_in(last_year) & _without_cost_to_serve_lines(scope, last_year)),
         )
     )
     totals: tuple[dict, dict] = ({}, {})
