@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, FloatField, Q, Sum
 from django.db.models.functions import Cast
 
 from kamdesk.access.scope import actor_accounts, can_see_costs
@@ -239,13 +239,12 @@ def _rebates_by_bucket(customers: Customers, buckets: list[Period]) -> np.ndarra
 
 
 def _window_costs(
-    customers: Customers, window: Period, only: QuerySet | None = None
+    customers: Customers, window: Period, only: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Trade spend, cost to serve and the number of cost-to-serve lines of every visible account (or of those
-    among ``only``, a query set of account ids) over the window: one query."""
-    where = Q(customers.scope.q(), month__gte=window.start, month__lt=window.end)
-    if only is not None:
-        where &= Q(account_id__in=only)
+    """Trade spend, cost to serve and the number of cost-to-serve lines of every visible account (or of the
+    visible accounts ``only``) over the window: one query."""
+    accounts = customers.scope.q() if only is None else Q(account_id__in=only)
+    where = Q(accounts, month__gte=window.start, month__lt=window.end)
     types = (CostType.TRADE_SPEND, CostType.COST_TO_SERVE)
     sums = {kind: Sum("amount", filter=Q(type=kind), default=0, output_field=FLOAT) for kind in types}
     rows = list(
@@ -626,8 +625,9 @@ def account_loss(user: User | None, account: Account, months: int = DEFAULT_MONT
     with_costs = costs_visible(user)
     as_of = latest_month(who.scope)
     window = None if as_of is None else Period(add_months(as_of, 1 - months), add_months(as_of, 1), "months")
-    subtree = AccountClosure.objects.filter(ancestor_id=account.pk).values("descendant_id")
-    positions = who.positions(sorted(row["descendant_id"] for row in subtree))
+    subtree = AccountClosure.objects.filter(ancestor_id=account.pk).values_list("descendant_id", flat=True)
+    positions, visible = _positions(who, np.array(sorted(subtree), dtype=np.int64))
+    positions = positions[visible]  # a visible account's subtree is visible; this only guards the costs read
     count = len(who.account_ids)
     revenue, net, cost = np.zeros(count), np.zeros(count), np.zeros(count)
     if window is not None and count:
@@ -639,7 +639,9 @@ def account_loss(user: User | None, account: Account, months: int = DEFAULT_MONT
     gross_margin = contribution = None
     if with_costs:
         trade, serve, serve_lines = (
-            _window_costs(who, window, subtree) if window is not None else (np.zeros(count),) * 3
+            _window_costs(who, window, who.account_ids[positions].tolist())
+            if window is not None
+            else (np.zeros(count),) * 3
         )
         margins = revenue - cost
         cost_to_serve = np.where(serve_lines > 0, serve, net * who.channel_percent / 100)
