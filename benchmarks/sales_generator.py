@@ -37,6 +37,7 @@ from kamdesk.accounts.models import Account, AccountKind, Channel, Stage, Tier
 from kamdesk.sales import rollups
 from kamdesk.sales.models import (
     AccountMonthly,
+    AccountQuarterly,
     ChannelCostToServe,
     CostLine,
     CostType,
@@ -1012,7 +1013,10 @@ def write_sales(plan: SalesPlan, account_ids: np.ndarray) -> SalesSummary:
         agreements = _write_terms(plan, account_ids, product_ids)
         totals = Totals.empty(len(plan.buyers))
         # The roll-ups are rebuilt from queries by month: their indexes stay.
-        with _bulk_load(Listing, SalesLine), _bulk_load(SalesMonthly, AccountMonthly, keep_indexes=True):
+        with (
+            _bulk_load(Listing, SalesLine),
+            _bulk_load(SalesMonthly, AccountMonthly, AccountQuarterly, keep_indexes=True),
+        ):
             listings = _write_listings(plan, account_ids, product_ids)
             lines_started = time.perf_counter()
             credit_notes, checksum = _write_lines(plan, account_ids, product_ids, source.pk, totals)
@@ -1073,7 +1077,16 @@ def reset_sales() -> None:
     history and the channels' cost-to-serve rates. Metrics stay."""
     with transaction.atomic():
         # None of these is referred to by other rows, so each is one DELETE statement.
-        for model in (AccountMonthly, SalesMonthly, SalesLine, CostLine, Target, Listing, PriceAgreement):
+        for model in (
+            AccountQuarterly,
+            AccountMonthly,
+            SalesMonthly,
+            SalesLine,
+            CostLine,
+            Target,
+            Listing,
+            PriceAgreement,
+        ):
             model.objects.all().delete()
         SalesImport.objects.all().delete()
         Product.objects.all().delete()

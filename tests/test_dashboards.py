@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from kamdesk.accounts.services import account_update, channel_save
 from kamdesk.analytics import concentration as measure
 from kamdesk.sales import charts, rollups
+from kamdesk.sales import concentration as concentration_module
 from kamdesk.sales.concentration import (
     account_loss,
     concentration,
@@ -38,7 +39,7 @@ from kamdesk.sales.concentration import (
 )
 from kamdesk.sales.dashboards import account_commercial, dashboard_accounts, portfolio_dashboard
 from kamdesk.sales.models import CostLine, CostType, Target
-from kamdesk.sales.periods import Period
+from kamdesk.sales.periods import Period, add_months, months_between
 from kamdesk.sales.pnl import account_pnl
 from kamdesk.sales.services import channel_cost_to_serve_set
 from kamdesk.sales.services_products import listing_set, price_agreement_create
@@ -333,6 +334,30 @@ def test_trend_read_along_with_the_window_is_the_same(book):
         assert along.groups.contribution.tolist() == pytest.approx(alone.groups.contribution.tolist())
         assert hhi_trend_of(along) == hhi_trend(book.lead, as_of)
     assert [q.label for q in hhi_trend_of(portfolio(book.lead, 12, quarters=12))] == ["2024-Q1", "2025-Q1"]
+
+
+def months_only(buckets: list[Period]) -> tuple[list, list[date]]:
+    """No whole quarters: every month of the buckets' span read from the monthly roll-up."""
+    start = buckets[0].start
+    return [], [add_months(start, n) for n in range(months_between(start, buckets[-1].end))]
+
+
+def test_sales_read_from_whole_quarters_equal_those_read_from_months(book, monkeypatch):
+    """Quarters that no window or trend boundary cuts are read from the quarterly roll-up, the rest from the
+    months: the figures equal those read from the months alone, whether or not the window starts on a quarter."""
+    who = concentration_module.customers(book.lead)
+    for as_of in (date(2025, 3, 1), date(2025, 2, 1), date(2024, 11, 1)):
+        window = Period(add_months(as_of, -11), add_months(as_of, 1), "months")
+        periods = [window, *concentration_module.trend_quarters(as_of, 12)]
+        buckets = concentration_module._buckets(periods)
+        quarters, _months = concentration_module.whole_quarters(buckets)
+        assert quarters  # the quarterly roll-up is really read
+        mixed = concentration_module.read_sales(who, periods)
+        with monkeypatch.context() as patch:
+            patch.setattr(concentration_module, "whole_quarters", months_only)
+            monthly = concentration_module.read_sales(who, periods)
+        assert np.allclose(mixed.net, monthly.net) and np.allclose(mixed.cost, monthly.cost)
+        assert mixed.net.sum() > 0
 
 
 def test_the_pareto_curve_is_drawn_with_at_most_so_many_points(book):

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 
 from kamdesk.imports.importing import RowError
 from kamdesk.sales import rollups, sales_import
-from kamdesk.sales.models import AccountMonthly, CostLine, SalesImport, SalesLine, SalesMonthly
+from kamdesk.sales.models import AccountMonthly, AccountQuarterly, CostLine, SalesImport, SalesLine, SalesMonthly
 from kamdesk.sales.sales_import import error_report_csv, import_file
 from kamdesk.sales.sales_readers import open_rows
 from tests.factories import grant
@@ -75,7 +75,12 @@ def rollup_rows():
             "account_id", "month", "quantity", "gross_amount", "discount", "net_amount", "cost", "lines"
         )
     )
-    return by_product, by_account
+    by_quarter = sorted(
+        AccountQuarterly.objects.values_list(
+            "account_id", "quarter", "quantity", "gross_amount", "discount", "net_amount", "cost", "lines"
+        )
+    )
+    return by_product, by_account, by_quarter
 
 
 def stored_lines():
@@ -176,10 +181,11 @@ def test_rollups_rebuild_reproduces_what_imports_updates_and_credit_notes_kept(w
     out = io.StringIO()
     call_command("rollups", "rebuild", stdout=out)
     assert rollup_rows() == kept
-    by_product, by_account = kept
-    assert f"{len(by_product)} rows by account, product and month; {len(by_account)} rows by account and month" in (
-        out.getvalue()
-    )
+    by_product, by_account, by_quarter = kept
+    assert (
+        f"{len(by_product)} rows by account, product and month; {len(by_account)} rows by account and month; "
+        f"{len(by_quarter)} rows by account and quarter"
+    ) in out.getvalue()
 
 
 # --- bad input -------------------------------------------------------------------------------------------

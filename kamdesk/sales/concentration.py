@@ -30,8 +30,9 @@ from kamdesk.access.scope import actor_accounts, can_see_costs
 from kamdesk.accounts.models import Account, AccountClosure
 from kamdesk.analytics import concentration as measure
 from kamdesk.sales.dashboards import Scope, latest_month, sql_date, sql_rows
-from kamdesk.sales.models import AccountMonthly, CostLine, CostType
+from kamdesk.sales.models import AccountMonthly, AccountQuarterly, CostLine, CostType
 from kamdesk.sales.periods import QUARTER, Period, add_months, quarter_to_date
+from kamdesk.sales.rollups import quarter_start
 from kamdesk.users.models import Team, User
 
 MONTH_CHOICES = (3, 6, 12, 24, 36)
@@ -173,47 +174,80 @@ def _matrix(customers: Customers, data: np.ndarray) -> np.ndarray:
     return matrix
 
 
+def whole_quarters(buckets: list[Period]) -> tuple[list[date], list[date]]:
+    """The calendar quarters of the buckets' span that no bucket boundary cuts (read from the quarterly
+    roll-up, a third of the rows), and the months left over (read from the monthly one)."""
+    last = buckets[-1].end
+    cuts = {bucket.start for bucket in buckets}
+    quarters, months = [], []
+    month = buckets[0].start
+    while month < last:
+        end = add_months(month, 3)
+        if month == quarter_start(month) and end <= last and not any(month < cut < end for cut in cuts):
+            quarters.append(month)
+            month = end
+        else:
+            months.append(month)
+            month = add_months(month, 1)
+    return quarters, months
+
+
+def _sales_rows(quarters: list[date], months: list[date], scope: str, scope_params: list) -> tuple[str, list]:
+    """(account_id, month, net_amount, cost) rows of the given whole quarters (dated by their first month) and
+    single months, as one SQL source."""
+    parts, params = [], []
+    for table, column, days in (
+        (AccountQuarterly._meta.db_table, "quarter", quarters),
+        (AccountMonthly._meta.db_table, "month", months),
+    ):
+        if days:
+            parts.append(
+                f"SELECT account_id, {column} AS month, net_amount, cost FROM {table} "  # noqa: S608
+                f"WHERE {column} IN ({', '.join(['%s'] * len(days))}){scope}"
+            )
+            params += [*map(sql_date, days), *scope_params]
+    return " UNION ALL ".join(parts), params
+
+
 def _sales_by_bucket(customers: Customers, buckets: list[Period], costed: Period) -> tuple[np.ndarray, np.ndarray]:
     """Invoiced net sales of every visible account in every bucket, and its cost of goods in the buckets of
-    ``costed``, as two (accounts x buckets) float matrices: one query.
+    ``costed``, as two (accounts x buckets) float matrices: one query, over whole quarters where it can.
 
     Each database gets the form it runs fastest: SQLite one grouped read per bucket (UNION ALL) — a
     filtered sum per bucket on every row costs it several times more; PostgreSQL one pass with a filtered
     float sum per bucket (numeric sums per bucket would overflow its hash table into batches)."""
-    table = AccountMonthly._meta.db_table
-    scope, scope_params = customers.scope.sql("account_id")
-    first, last = buckets[0].start, buckets[-1].end
     count = len(buckets)
     accounts = len(customers.account_ids)
     if connection.vendor == "postgresql":
+        scope, scope_params = customers.scope.sql("account_id")
+        rows_sql, rows_params = _sales_rows(*whole_quarters(buckets), scope, scope_params)
         inside = np.flatnonzero(_within(buckets, costed))
         sums, params = [], []
         for column, which in (("net_amount", range(count)), ("cost", inside)):
             for index in which:
                 sums.append(f"COALESCE(SUM({column}::float8) FILTER (WHERE month >= %s AND month < %s), 0)")
                 params += [buckets[index].start, buckets[index].end]
-        sql = (
-            f"SELECT account_id, {', '.join(sums)} FROM {table} "  # noqa: S608
-            f"WHERE month >= %s AND month < %s{scope} GROUP BY account_id"
-        )
-        rows = sql_rows(sql, [*params, first, last, *scope_params])
+        sql = f"SELECT account_id, {', '.join(sums)} FROM ({rows_sql}) AS sales GROUP BY account_id"  # noqa: S608
+        rows = sql_rows(sql, [*params, *rows_params])
         sales = _matrix(customers, _array(rows, 1 + count + len(inside)))
         cost = np.zeros((accounts, count))
         cost[:, inside] = sales[:, count:]
         return sales[:, :count], cost
     # SQLite: the visible accounts once (WITH), then one grouped read per bucket.
-    prefix, params = "", []
-    if scope:
-        scope_sql, params = customers.scope.query.query.sql_with_params()
-        prefix, scope = f"WITH scope AS ({scope_sql}) ", " AND account_id IN (SELECT * FROM scope)"
-    params = list(params)
-    branch = (
-        f"SELECT %s, account_id, SUM(net_amount), SUM(cost) FROM {table} "  # noqa: S608
-        f"WHERE month >= %s AND month < %s{scope} GROUP BY account_id"
-    )
+    prefix, scope, params = "", "", []
+    if not customers.scope.everything:
+        scope_sql, scope_params = customers.scope.query.query.sql_with_params()
+        prefix, scope, params = (
+            f"WITH scope AS ({scope_sql}) ",
+            " AND account_id IN (SELECT * FROM scope)",
+            list(scope_params),
+        )
+    branches = []
     for index, bucket in enumerate(buckets):
-        params += [index, sql_date(bucket.start), sql_date(bucket.end)]
-    data = _array(sql_rows(prefix + " UNION ALL ".join([branch] * count), params), 4)
+        rows_sql, rows_params = _sales_rows(*whole_quarters([bucket]), scope, [])
+        branches.append(f"SELECT %s, account_id, SUM(net_amount), SUM(cost) FROM ({rows_sql}) GROUP BY account_id")  # noqa: S608
+        params += [index, *rows_params]
+    data = _array(sql_rows(prefix + " UNION ALL ".join(branches), params), 4)
     net, cost = np.zeros((accounts, count)), np.zeros((accounts, count))
     positions, known = _positions(customers, data[:, 1])
     which = data[known, 0].astype(int)

@@ -238,6 +238,29 @@ class AccountMonthly(models.Model):
         return f"{self.account_id}/{self.month:%Y-%m}"
 
 
+class AccountQuarterly(models.Model):
+    """Roll-up per account and calendar quarter (``quarter`` is its first day), kept with AccountMonthly:
+    what concentration reads for its quarterly trend and windows, a third of the monthly rows."""
+
+    account = models.ForeignKey(  # derived data, read by its unique key (see SalesMonthly)
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    quarter = models.DateField()
+    quantity = models.DecimalField(**QUANTITY)
+    gross_amount = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    cost = models.DecimalField(**MONEY)
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "quarter"], name="account_quarterly_key")]
+        indexes = [models.Index(fields=["quarter", "account", *PAGE_COLUMNS], name="account_quarterly_by_quarter")]
+
+    def __str__(self):
+        return f"{self.account_id}/{self.quarter:%Y-%m}"
+
+
 class Metric(models.Model):
     """What a target is set for: revenue, volume, gross margin — an editable list."""
 

@@ -1,4 +1,5 @@
-"""Keeping the monthly roll-ups in step with the sales lines, set-based in SQL (no row loops in Python).
+"""Keeping the roll-ups in step with the sales lines, set-based in SQL (no row loops in Python): per account,
+product and month; per account and month; per account and calendar quarter (summed from the months).
 
 ``refresh(pairs)`` recomputes the roll-up rows of the given (account, month) pairs from the facts — what
 an import calls for the pairs it touched, inside its transaction. ``rebuild()`` recomputes everything and
@@ -11,15 +12,23 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from kamdesk.sales.models import AccountMonthly, SalesLine, SalesMonthly
+from kamdesk.sales.models import AccountMonthly, AccountQuarterly, SalesLine, SalesMonthly
+from kamdesk.sales.periods import add_months
 
 WRITE_LOCK = 7_510_001  # PostgreSQL advisory lock key (see lock())
 CHUNK = 500  # account ids per statement: well below every database's parameter limit
 # The first day of a sales line's month, in each database's SQL.
 MONTH_OF_DATE = {"sqlite": "date(date, 'start of month')", "postgresql": "CAST(date_trunc('month', date) AS date)"}
+# The first day of a month's calendar quarter (months are first days already).
+QUARTER_OF_MONTH = {
+    "sqlite": "substr(month, 1, 5) || CASE (CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3 "
+    "WHEN 1 THEN '01' WHEN 2 THEN '04' WHEN 3 THEN '07' ELSE '10' END || '-01'",
+    "postgresql": "CAST(date_trunc('quarter', month) AS date)",
+}
 
 SUMS = "SUM(quantity), SUM(gross_amount), SUM(discount), SUM(net_amount), SUM(cost), {count}"
 COLUMNS = "account_id, {extra}month, quantity, gross_amount, discount, net_amount, cost, lines"
+AMOUNTS = ("quantity", "gross_amount", "discount", "net_amount", "cost", "lines")
 
 
 def lock(cursor) -> None:
@@ -36,6 +45,10 @@ def month_start(day: date) -> date:
 
 def next_month(month: date) -> date:
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def quarter_start(month: date) -> date:
+    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
 
 
 def refresh(pairs: Iterable[tuple[int, date]]) -> None:
@@ -64,6 +77,7 @@ def rebuild() -> None:
     month = MONTH_OF_DATE[connection.vendor]
     with transaction.atomic(), connection.cursor() as cursor:
         lock(cursor)
+        cursor.execute(f"DELETE FROM {AccountQuarterly._meta.db_table}")
         cursor.execute(f"DELETE FROM {by_account}")
         cursor.execute(f"DELETE FROM {by_product}")
         cursor.execute(
@@ -75,6 +89,18 @@ def rebuild() -> None:
             f"INSERT INTO {by_account} ({COLUMNS.format(extra='')}) "
             f"SELECT account_id, month, {SUMS.format(count='SUM(lines)')} FROM {by_product} GROUP BY account_id, month"
         )
+        _insert_quarters(cursor, "", [])
+
+
+def _insert_quarters(cursor, where: str, params: list) -> None:
+    """Sum the account roll-up's months (those ``where`` selects) into calendar quarters."""
+    quarter = QUARTER_OF_MONTH[connection.vendor]
+    cursor.execute(
+        f"INSERT INTO {AccountQuarterly._meta.db_table} (account_id, quarter, {', '.join(AMOUNTS)}) "
+        f"SELECT account_id, {quarter}, {SUMS.format(count='SUM(lines)')} "
+        f"FROM {AccountMonthly._meta.db_table} WHERE 1 = 1{where} GROUP BY account_id, {quarter}",
+        params,
+    )
 
 
 def _refresh_month(cursor, month: date, account_ids: list[int] | None) -> None:
@@ -88,6 +114,8 @@ def _refresh_month(cursor, month: date, account_ids: list[int] | None) -> None:
     if account_ids is not None:
         only = f" AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
         params = list(account_ids)
+    quarter = quarter_start(month)
+    cursor.execute(f"DELETE FROM {AccountQuarterly._meta.db_table} WHERE quarter = %s{only}", [quarter, *params])
     cursor.execute(f"DELETE FROM {by_account} WHERE month = %s{only}", [month, *params])
     cursor.execute(f"DELETE FROM {by_product} WHERE month = %s{only}", [month, *params])
     cursor.execute(
@@ -102,28 +130,38 @@ def _refresh_month(cursor, month: date, account_ids: list[int] | None) -> None:
         f"WHERE month = %s{only} GROUP BY account_id",
         [month, month, *params],
     )
-
-
-AMOUNTS = ("quantity", "gross_amount", "discount", "net_amount", "cost", "lines")
+    _insert_quarters(cursor, f" AND month >= %s AND month < %s{only}", [quarter, add_months(quarter, 3), *params])
 
 
 def add_changes(cursor, added: str, removed: str) -> int:
-    """Bring both roll-ups in line with a change of sales lines, without reading the facts: ``added`` and
+    """Bring the roll-ups in line with a change of sales lines, without reading the facts: ``added`` and
     ``removed`` are tables of (account_id, product_id, month, quantity, gross_amount, discount, net_amount,
     cost, lines), one row per roll-up row — the sums of the lines as they are now and as they were. A
     roll-up row left without lines goes. Returns how many (account, month) roll-ups changed.
 
     Sums and counts add up exactly (PostgreSQL's numeric; SQLite's doubles to far below a cent), so this
     keeps what ``rebuild()`` would compute. The caller holds ``lock()``."""
-    by_product, by_account = SalesMonthly._meta.db_table, AccountMonthly._meta.db_table
     sums = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
+    quarter = QUARTER_OF_MONTH[connection.vendor]
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {removed})")
     anything_removed = cursor.fetchone()[0]
-    for table, key in ((by_product, "account_id, product_id, month"), (by_account, "account_id, month")):
-        # The tables hold one row per product roll-up row already; the account roll-up sums them.
-        rows = f"SELECT {key}, {', '.join(AMOUNTS)} FROM {{}} WHERE 1 = 1"  # WHERE: SQLite's upsert parser
-        if table == by_account:
-            rows = f"SELECT {key}, {sums} FROM {{}} WHERE 1 = 1 GROUP BY {key}"
+    # The tables hold one row per product roll-up row already; the account roll-ups sum them. (WHERE 1 = 1:
+    # SQLite's upsert parser needs a WHERE before ON CONFLICT.)
+    targets = (
+        (
+            SalesMonthly,
+            "account_id, product_id, month",
+            f"SELECT account_id, product_id, month, {', '.join(AMOUNTS)} FROM {{}} WHERE 1 = 1",
+        ),
+        (AccountMonthly, "account_id, month", f"SELECT account_id, month, {sums} FROM {{}} WHERE 1 = 1 GROUP BY 1, 2"),
+        (
+            AccountQuarterly,
+            "account_id, quarter",
+            f"SELECT account_id, {quarter} AS quarter, {sums} FROM {{}} WHERE 1 = 1 GROUP BY 1, 2",
+        ),
+    )
+    for model, key, rows in targets:
+        table = model._meta.db_table
         add = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in AMOUNTS)
         cursor.execute(
             f"INSERT INTO {table} ({key}, {', '.join(AMOUNTS)}) {rows.format(added)} "
