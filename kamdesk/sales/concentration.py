@@ -262,7 +262,8 @@ def _rebates_by_bucket(customers: Customers, buckets: list[Period]) -> np.ndarra
     scope, scope_params = customers.scope.sql("account_id")
     sums, params = [], []
     for bucket in buckets:
-        sums.append("COALESCE(SUM(amount) FILTER (WHERE month >= %s AND month < %s), 0)")
+        # Float sums, as for the sales: numeric ones per bucket cost PostgreSQL several times more.
+        sums.append("COALESCE(SUM(CAST(amount AS DOUBLE PRECISION)) FILTER (WHERE month >= %s AND month < %s), 0)")
         params += [sql_date(bucket.start), sql_date(bucket.end)]
     sql = (
         f"SELECT account_id, {', '.join(sums)} FROM {table} "  # noqa: S608

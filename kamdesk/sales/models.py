@@ -311,7 +311,11 @@ class CostLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "month", "type", "reference"], name="cost_line_key"),
         ]
-        indexes = [models.Index(fields=["month", "account"])]
+        indexes = [
+            models.Index(fields=["month", "account"]),
+            # Covering: the portfolio pages sum one type's amounts per account over months.
+            models.Index(fields=["type", "month", "account", "amount"], name="cost_line_by_type_month"),
+        ]
 
     def __str__(self):
         return f"{self.account_id} {self.month:%Y-%m} {self.type}: {self.amount}"
