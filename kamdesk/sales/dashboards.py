@@ -330,9 +330,9 @@ def sales_by_account(account_ids: Scope, now: Period, before: Period) -> dict[in
     rows = (
         AccountMonthly.objects.filter(months, account_ids.q())
         .values("account_id")
-        .annotate(
-            now=Cast(Sum("net_amount", filter=_in(now)), FloatField()),
-            before=Cast(Sum("net_amount", filter=_in(before)), FloatField()),
+        .annotate(  # float sums: only ranked, and numeric sums per period cost PostgreSQL several times more
+            now=Sum(Cast("net_amount", FloatField()), filter=_in(now)),
+            before=Sum(Cast("net_amount", FloatField()), filter=_in(before)),
         )
         .order_by()
         .values_list("account_id", "now", "before")
