@@ -22,8 +22,9 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
-from benchmarks import names, sales_generator
+from benchmarks import activity_generator, names, sales_generator
 from benchmarks.names import COUNTRIES, Country, Function
 from kamdesk.accounts.models import (
     Access,
@@ -38,7 +39,16 @@ from kamdesk.accounts.models import (
     Tier,
 )
 from kamdesk.audit.models import AuditEvent
-from kamdesk.people.models import BuyingRole, Cadence, Contact
+from kamdesk.people.models import (
+    BuyingRole,
+    Cadence,
+    CadenceRule,
+    Contact,
+    Level,
+    PlannedTouchpoint,
+    TouchpointKind,
+    TouchpointStatus,
+)
 from kamdesk.sales.models import Product, SalesLine
 from kamdesk.users.models import ApiToken, Role, Team, User
 
@@ -197,6 +207,7 @@ class PlannedContact:
     cadence_days: int | None
     has_left: bool
     other_accounts: list[int] = field(default_factory=list)
+    level: str = ""  # kamdesk.people.models.Level
 
 
 @dataclass
@@ -718,6 +729,7 @@ class _ContactPlanner:
             owner=owner,
             cadence_days=_weighted(rng, CADENCES[level]),
             has_left=level != "top" and rng.random() < 0.03,
+            level=_contact_level(level, department),
         )
         self.contacts.append(contact)
         return contact
@@ -982,6 +994,7 @@ def _write_contacts(portfolio: Portfolio, users: list[User], accounts: list[Acco
             attitude=c.attitude,
             owner=users[c.owner] if c.owner is not None else None,
             cadence_days=c.cadence_days,
+            level=c.level,
             has_left=c.has_left,
         )
         for c in portfolio.contacts
@@ -999,6 +1012,77 @@ def _write_contacts(portfolio: Portfolio, users: list[User], accounts: list[Acco
             Through(contact_id=contact.pk, account_id=accounts[index].pk)
             for contact, planned in zip(contacts, portfolio.contacts, strict=True)
             for index in planned.other_accounts
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+BUYING_DEPARTMENTS = {"Purchasing", "Category Management", "Procurement"}
+CONTACT_LEVELS = {"top": Level.C_LEVEL, "director": Level.DIRECTOR, "manager": Level.HEAD}
+# The communication plan of every strategic group: cadence per level and a few touchpoints around today.
+PLAN_CADENCES = {Level.C_LEVEL: Cadence.QUARTERLY, Level.DIRECTOR: Cadence.MONTHLY, Level.BUYER: Cadence.FORTNIGHTLY}
+PLAN_TOUCHPOINTS = (
+    (TouchpointKind.NEWSLETTER, "Customer newsletter", -30, TouchpointStatus.HELD),
+    (TouchpointKind.BUSINESS_REVIEW, "Quarterly business review", 14, TouchpointStatus.PLANNED),
+    (TouchpointKind.EXECUTIVE_MEETING, "Executive meeting: our board with theirs", 45, TouchpointStatus.PLANNED),
+)
+
+
+def _contact_level(level: str, department: str) -> str:
+    """The stakeholder level of a planned person: buyers are the staff of the buying departments."""
+    if level == "staff":
+        return Level.BUYER if department in BUYING_DEPARTMENTS else Level.OPERATIONAL
+    return CONTACT_LEVELS[level]
+
+
+def _write_communication_plans(portfolio: Portfolio, accounts: list[Account]) -> None:
+    """Cadence rules and touchpoints (with the account's KAM and its C-level person) for the strategic groups,
+    in a few bulk statements."""
+    today = timezone.localdate()
+    groups = [a for a in portfolio.accounts if a.parent is None and a.tier == "strategic"]
+    tops: dict[int, str] = {}
+    for c in portfolio.contacts:
+        if c.level == Level.C_LEVEL:
+            tops.setdefault(c.account, c.email)
+    CadenceRule.objects.bulk_create(
+        [
+            CadenceRule(account=accounts[a.index], level=level, cadence_days=days)
+            for a in groups
+            for level, days in PLAN_CADENCES.items()
+        ]
+    )
+    planned = [
+        (
+            a,
+            PlannedTouchpoint(
+                account=accounts[a.index],
+                kind=kind,
+                title=title,
+                planned_on=today + timedelta(days=days),
+                status=status,
+                held_on=today + timedelta(days=days) if status == TouchpointStatus.HELD else None,
+            ),
+        )
+        for a in groups
+        for kind, title, days, status in PLAN_TOUCHPOINTS
+    ]
+    PlannedTouchpoint.objects.bulk_create([touchpoint for _a, touchpoint in planned], batch_size=BATCH_SIZE)
+    contact_id = dict(
+        Contact.objects.filter(email__in=[tops[a.index] for a in groups if a.index in tops]).values_list("email", "id")
+    )
+    PlannedTouchpoint.our_people.through.objects.bulk_create(
+        [
+            PlannedTouchpoint.our_people.through(plannedtouchpoint_id=t.pk, user_id=accounts[a.index].owner_id)
+            for a, t in planned
+            if accounts[a.index].owner_id
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    PlannedTouchpoint.their_people.through.objects.bulk_create(
+        [
+            PlannedTouchpoint.their_people.through(plannedtouchpoint_id=t.pk, contact_id=contact_id[tops[a.index]])
+            for a, t in planned
+            if tops.get(a.index) in contact_id
         ],
         batch_size=BATCH_SIZE,
     )
@@ -1022,6 +1106,7 @@ def write_portfolio(portfolio: Portfolio, sales: sales_generator.SalesPlan | Non
         users = _write_users(portfolio)
         accounts, closure_rows = _write_accounts(portfolio, users)
         _write_contacts(portfolio, users, accounts)
+        _write_communication_plans(portfolio, accounts)
         sales_summary = sales_generator.write_sales(sales, [a.pk for a in accounts]) if sales else None
     refresh_planner_statistics()
     return Summary(
@@ -1078,7 +1163,7 @@ def portfolio_present(portfolio: Portfolio) -> bool:
     first, last = portfolio.accounts[0], portfolio.accounts[-1]
     return (
         Account.objects.count() == len(portfolio.accounts)
-        and Contact.objects.count() == len(portfolio.contacts)
+        and Contact.objects.exclude(notes=activity_generator.EXTRA_NOTE).count() == len(portfolio.contacts)
         and Account.objects.filter(code=first.code, name=first.name).exists()
         and Account.objects.filter(code=last.code, name=last.name).exists()
         and Contact.objects.filter(email=portfolio.contacts[-1].email).exists()
@@ -1093,9 +1178,11 @@ def holds_only_demo_data() -> bool:
 
 def reset_portfolio() -> None:
     """Delete every account, stakeholder, user, team, tag and audit event, and all commercial data
-    (products, sales, targets, costs). Reference data (channels, metrics) stays."""
+    (products, sales, targets, costs) and the benchmark's activities and tasks. Reference data (channels,
+    metrics) stays."""
     with transaction.atomic():
         sales_generator.reset_sales()  # sales lines protect their accounts: they go first
+        activity_generator.reset_activities()  # activities and tasks protect their accounts and owners too
         AuditEvent.objects.all().delete()
         Contact.other_accounts.through.objects.all().delete()
         Contact.objects.update(reports_to=None)

@@ -36,7 +36,9 @@ BENCH_TOKEN_NAME = "kamdesk bench"
 SERVER_START_TIMEOUT = 60  # seconds
 REQUEST_TIMEOUT = 60
 ROLES = ("team_lead", "admin")
-ROLE_LABELS = {"team_lead": "Team lead", "admin": "Admin"}
+KAM = "kam"  # with --activities: the focus group's KAM, measured on the relationship pages only
+ROLE_LABELS = {"team_lead": "Team lead", "admin": "Admin", KAM: "KAM"}
+DIGEST_TARGET_SECONDS = 30
 
 
 class BenchError(Exception):
@@ -64,7 +66,14 @@ COMMERCIAL_PAGES = (
     Page("commercial", "Account commercial tab", "session", 150, optional=True),
     Page("concentration", "Concentration", "session", 150, optional=True),
 )
-ALL_PAGES = PAGES + COMMERCIAL_PAGES
+# With --activities: a KAM's day, and the global account's timeline and relationship map. A page whose URL
+# name this installation does not have yet is reported as not available.
+ACTIVITY_PAGES = (
+    Page("my_day", "My day", "session", 80, optional=True),
+    Page("timeline", "Account timeline", "session", 80, optional=True),
+    Page("relationship_map", "Relationship map", "session", 80, optional=True),
+)
+ALL_PAGES = PAGES + COMMERCIAL_PAGES + ACTIVITY_PAGES
 SALES_LINES_RATIO_TARGET = 1.2  # p95 with the most sales lines over p95 with the fewest
 
 
@@ -141,23 +150,38 @@ def subprocess_environment(database_url: str, **extra: str) -> dict:
     return env
 
 
-def prepare_database(size: str, seed: int, scale: float, database_url: str, sales_lines: int | None = None) -> dict:
+def prepare_database(
+    size: str, seed: int, scale: float, database_url: str, sales_lines: int | None = None, activities: int | None = None
+) -> dict:
     """Run the prepare step in a subprocess; returns what it reports (users, sessions, tokens, page paths)."""
     argv = [sys.executable, "-m", "benchmarks.runner", "prepare", f"--size={size}", f"--seed={seed}"]
     argv.append(f"--scale={scale}")
     if sales_lines:
         argv.append(f"--sales-lines={sales_lines}")
+    if activities is not None:
+        argv.append(f"--activities={activities}")
+    return _step(argv, database_url, "Preparing the bench database")
+
+
+def measure_digest(database_url: str) -> dict:
+    """Run the digest step in a subprocess: every user's daily digest, timed."""
+    argv = [sys.executable, "-m", "benchmarks.runner", "digest"]
+    return _step(argv, database_url, "Sending the digests")
+
+
+def _step(argv: list[str], database_url: str, what: str) -> dict:
+    """A step in a subprocess on the bench database; its report is the last line it prints (JSON)."""
     result = subprocess.run(
         argv, cwd=BASE_DIR, env=subprocess_environment(database_url), capture_output=True, text=True
     )
     if result.returncode != 0:
         last_lines = "\n".join(result.stderr.strip().splitlines()[-15:])
-        raise BenchError(f"Preparing the bench database failed:\n{last_lines}")
+        raise BenchError(f"{what} failed:\n{last_lines}")
     try:
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError) as exc:
         output = (result.stdout + result.stderr)[-2000:]
-        raise BenchError(f"The prepare step printed no report:\n{output}") from exc
+        raise BenchError(f"{what}: the step printed no report:\n{output}") from exc
 
 
 # --- the server ---------------------------------------------------------------------------------------------
@@ -287,10 +311,15 @@ def measure_user(port: int, paths: dict, user: dict, role: str, requests: int, w
     """Every page of one user, in rounds (one request per page per round): a burst of other work on the
     machine then slows all pages a little instead of one page a lot. An optional page that answers 404 is
     skipped, with a note (and measured once it exists)."""
-    samples = {page.key: Samples([], [], [], []) for page in ALL_PAGES}
-    skipped: dict[str, dict] = {}
+    pages = [page for page in ALL_PAGES if page.key in paths]
+    samples = {page.key: Samples([], [], [], []) for page in pages}
+    skipped: dict[str, dict] = {
+        page.key: {"path": None, "skipped": "not available (no such page in this installation yet)"}
+        for page in pages
+        if paths[page.key] is None
+    }
     for round_number in range(warmup + requests):
-        for page in ALL_PAGES:
+        for page in pages:
             if page.key in skipped:
                 continue
             path = paths[page.key]
@@ -305,9 +334,7 @@ def measure_user(port: int, paths: dict, user: dict, role: str, requests: int, w
                 sample.round_trip_ms.append(answer.round_trip_ms)
                 sample.queries.append(queries)
                 sample.sizes.append(len(answer.body))
-    return {
-        page.key: skipped.get(page.key) or _page_result(page, paths[page.key], samples[page.key]) for page in ALL_PAGES
-    }
+    return {page.key: skipped.get(page.key) or _page_result(page, paths[page.key], samples[page.key]) for page in pages}
 
 
 def _page_result(page: Page, path: str, sample: Samples) -> dict:
@@ -342,14 +369,16 @@ def bench_size(
     warmup: int,
     database_url: str | None,
     sales_lines: int | None = None,
+    activities: int | None = None,
     log=None,
 ) -> dict:
+    """``activities``: None leaves the activity layer out; 0 gives the size's number of activities."""
     log = log or (lambda message: None)
     url = database_url or default_database_url(size, scale, sales_lines)
     check_database_url(url)
     label = size if sales_lines is None else f"{size} with {sales_lines:,} sales lines"
     log(f"Size {label}: preparing {describe_database(url)}…")
-    prepared = prepare_database(size, seed, scale, url, sales_lines)
+    prepared = prepare_database(size, seed, scale, url, sales_lines, activities)
     how = f"generated in {prepared['generation_seconds']:.1f} s" if prepared["generated"] else "reused"
     data = prepared["data"]
     log(
@@ -365,9 +394,16 @@ def bench_size(
             for role in ROLES:
                 user = prepared["users"][role]
                 pages[role] = measure_user(server.port, prepared["pages"], user, role, requests, warmup)
+            if KAM in prepared["users"]:
+                kam_paths = {page.key: prepared["pages"][page.key] for page in ACTIVITY_PAGES}
+                pages[KAM] = measure_user(server.port, kam_paths, prepared["users"][KAM], KAM, requests, warmup)
         except BenchError as exc:
             server_log = server.output()
             raise BenchError(f"{exc}\nServer log:\n{server_log}" if server_log else str(exc)) from exc
+    digest = None
+    if activities is not None:
+        log(f"Size {label}: sending every user's daily digest…")
+        digest = measure_digest(url)
     return {
         "size": size,
         "label": label,
@@ -380,10 +416,12 @@ def bench_size(
         "generation": prepared["generation"],
         "users": {
             role: {"email": prepared["users"][role]["email"], "visible_accounts": prepared["users"][role]["visible"]}
-            for role in ROLES
+            for role in prepared["users"]
         },
         "subjects": prepared["subjects"],
         "pages": pages,
+        "activities": prepared.get("activities"),
+        "digest": digest,
         # Other work on the machine slows every page down; keep the load next to the numbers.
         "load_average": {"before": load_before, "after": _load_average(), "cpus": os.cpu_count()},
     }
@@ -454,9 +492,11 @@ def run_bench(
     warmup: int = DEFAULT_WARMUP,
     database_url: str | None = None,
     sales_lines: list[int] | None = None,
+    activities: int | None = None,
     log=None,
 ) -> dict:
-    """Measure every size, and at each size every number of sales lines asked for (default: the size's)."""
+    """Measure every size, and at each size every number of sales lines asked for (default: the size's);
+    with ``activities`` (0: the size's number) also the relationship pages and the daily digest."""
     runs = [
         bench_size(
             size,
@@ -466,6 +506,7 @@ def run_bench(
             warmup=warmup,
             database_url=database_url,
             sales_lines=lines,
+            activities=activities,
             log=log,
         )
         for size in sizes
@@ -476,6 +517,7 @@ def run_bench(
         "seed": seed,
         "requests": requests,
         "warmup": warmup,
+        "digest_target_seconds": DIGEST_TARGET_SECONDS,
         "runs": runs,
         "query_counts_equal": (not differences) if len(runs) > 1 else None,
         "query_count_differences": differences,
@@ -507,7 +549,8 @@ def format_report(report: dict) -> str:
             f"Account 360: {subject['account_360']['name']} ({subject['account_360']['subsidiaries']} subsidiaries); "
             f"filtered list: {subject['filtered_list']['rows']} matching accounts."
         )
-        for role in ROLES:
+        lines.extend(_format_activity_data(run))
+        for role in run["pages"]:
             user = run["users"][role]
             lines.append("")
             lines.append(f"{ROLE_LABELS[role]} {user['email']} (sees {user['visible_accounts']:,} accounts)")
@@ -516,7 +559,9 @@ def format_report(report: dict) -> str:
                 f"{'queries':>9}{'target p95':>12}"
             )
             for page in ALL_PAGES:
-                result = run["pages"][role][page.key]
+                result = run["pages"][role].get(page.key)
+                if result is None:
+                    continue
                 if "skipped" in result:
                     lines.append(f"  {page.label:<26}skipped: {result['skipped']}")
                     continue
@@ -528,6 +573,7 @@ def format_report(report: dict) -> str:
                 target = f"≤ {page.target_p95_ms:g} ms"
                 verdict = "ok" if result["meets_target"] else "SLOW"
                 lines.append(f"  {page.label:<26}{timings}{result['queries']:>8}{varied}{target:>12}  {verdict}")
+        lines.extend(_format_digest(run.get("digest"), report.get("digest_target_seconds", DIGEST_TARGET_SECONDS)))
         lines.append("")
     if report["query_counts_equal"] is not None:
         sizes = " and ".join(run.get("label", run["size"]) for run in report["runs"])
@@ -540,6 +586,34 @@ def format_report(report: dict) -> str:
                 lines.append(f"  {ROLE_LABELS[difference['user']]}, {difference['page']}: {counts}")
     lines.extend(_format_ratios(report))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _format_activity_data(run: dict) -> list[str]:
+    layer = run.get("activities")
+    if not layer:
+        return []
+    how = f"generated in {layer['seconds']:.1f} s" if layer["generated"] else "reused"
+    focus = run["subjects"]["focus"]
+    return [
+        f"Activities: {layer['activities']:,} over 12 months (+3 weeks planned), {layer['tasks']:,} tasks, "
+        f"{layer['participants']:,} stakeholders taking part ({how}).",
+        f"Timeline and relationship map: {focus['name']} ({focus['subsidiaries']} subsidiaries, "
+        f"{focus['stakeholders']} stakeholders, {focus['activities']:,} activities); My day of its KAM.",
+    ]
+
+
+def _format_digest(digest: dict | None, target: float) -> list[str]:
+    if digest is None:
+        return []
+    if "skipped" in digest:
+        return ["", f"Daily digest: skipped: {digest['skipped']}"]
+    verdict = "ok" if digest["seconds"] <= target else "SLOW"
+    return [
+        "",
+        f"Daily digest for all {digest['users']} users (all opted in): {digest['seconds']:.1f} s, "
+        f"{digest['messages']} messages, {digest['empty']} with nothing to send, {digest['failed']} failed, "
+        f"{digest['queries']} queries (target ≤ {target:g} s)  {verdict}",
+    ]
 
 
 def _format_ratios(report: dict) -> list[str]:
@@ -684,8 +758,9 @@ def _pick_lead(leads: list) -> tuple:
     raise BenchError("No demo team lead sees a global account with subsidiaries; regenerate the bench database.")
 
 
-def prepare(size: str, seed: int, scale: float, sales_lines: int | None = None) -> dict:
-    """Migrate, make sure the portfolio is there, sign the bench users in. Runs on the bench database."""
+def prepare(size: str, seed: int, scale: float, sales_lines: int | None = None, activities: int | None = None) -> dict:
+    """Migrate, make sure the portfolio is there (with its activities if asked for), sign the bench users in.
+    Runs on the bench database."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -704,9 +779,15 @@ def prepare(size: str, seed: int, scale: float, sales_lines: int | None = None) 
     admin = demo_users.filter(role=Role.ADMIN).order_by("id").first()
     if admin is None:
         raise BenchError("The bench database has no demo admin; regenerate it.")
+    layer = None
+    bench_users = [("team_lead", lead), ("admin", admin)]
+    if activities is not None:
+        layer = _ensure_activities(size, seed, scale, activities, visible_accounts(lead))
+        subjects["focus"] = layer.pop("focus")
+        bench_users.append((KAM, User.objects.get(pk=subjects["focus"]["owner_id"])))
     ApiToken.objects.filter(name=BENCH_TOKEN_NAME).delete()  # the previous run's; this is the bench's database
     users = {}
-    for role, user in (("team_lead", lead), ("admin", admin)):
+    for role, user in bench_users:
         _token, secret = token_create(actor=None, user=user, name=BENCH_TOKEN_NAME)
         users[role] = {
             "email": user.email,
@@ -730,7 +811,106 @@ def prepare(size: str, seed: int, scale: float, sales_lines: int | None = None) 
             "dashboard": "/dashboard/",
             "commercial": f"/accounts/{subjects['account_360']['id']}/commercial/",
             "concentration": "/concentration/",
+            **(_activity_paths(subjects["focus"]["id"]) if layer else {}),
         },
+        "activities": layer,
+    }
+
+
+def _ensure_activities(size: str, seed: int, scale: float, requested: int, visible) -> dict:
+    """Make sure the bench database holds the activity layer (benchmarks/activity_generator.py) around the
+    global account the timeline and relationship map are measured on; returns what it holds."""
+    from datetime import UTC, datetime
+
+    from django.db.models import Count
+
+    from benchmarks import activity_generator as layer
+    from benchmarks.generator import refresh_planner_statistics
+    from kamdesk.accounts.models import Account, AccountClosure
+    from kamdesk.activities.models import Activity, Task
+    from kamdesk.people.models import Contact
+
+    count = layer.activity_count(size, scale, requested)
+    focus_id = layer.focus_group(visible)
+    if focus_id is None:
+        raise BenchError("The team lead sees no global account with subsidiaries; regenerate the bench database.")
+    generated, seconds = False, None
+    if not layer.activities_present(count, focus_id):
+        summary = layer.write_activities(count=count, seed=seed, anchor=datetime.now(UTC), focus_id=focus_id)
+        refresh_planner_statistics()
+        generated, seconds = True, summary.seconds
+    subtree = AccountClosure.objects.filter(ancestor_id=focus_id).values("descendant_id")
+    focus = Account.objects.annotate(n=Count("descendant_links")).values("id", "name", "owner_id", "n").get(pk=focus_id)
+    return {
+        "generated": generated,
+        "seconds": seconds,
+        "activities": Activity.objects.count(),
+        "tasks": Task.objects.count(),
+        "participants": Activity.their_participants.through.objects.count(),
+        "focus": {
+            "id": focus_id,
+            "name": focus["name"],
+            "owner_id": focus["owner_id"],
+            "subsidiaries": focus["n"] - 1,
+            "stakeholders": Contact.objects.filter(account_id__in=subtree).count(),
+            "activities": Activity.objects.filter(account_id__in=subtree).count(),
+        },
+    }
+
+
+def _activity_paths(focus_id: int) -> dict:
+    """The relationship pages, by URL name: None for one this installation does not have (yet)."""
+    from django.urls import NoReverseMatch, reverse
+
+    def path(name: str, *args, query: str = "") -> str | None:
+        try:
+            return reverse(name, args=args) + query
+        except NoReverseMatch:
+            return None
+
+    return {
+        "my_day": path("home"),
+        "timeline": path("activities:timeline", focus_id, query="?subsidiaries=on"),
+        "relationship_map": path("people:relationship_map", focus_id),
+    }
+
+
+def digest() -> dict:
+    """Every active user opted in to the daily digest, due now, sent through the in-memory e-mail backend:
+    how long the whole run takes. Runs on the bench database; tolerates an installation without digests."""
+    import time as clock
+
+    from django.conf import settings
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    try:
+        from kamdesk.myday.digest import send_due_digests
+        from kamdesk.myday.models import DigestDelivery, DigestPreference
+    except ImportError as exc:
+        return {"skipped": f"not available ({exc})"}
+    from kamdesk.users.models import User
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    users = list(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    DigestDelivery.objects.all().delete()  # the previous run's: every digest is due again
+    DigestPreference.objects.all().delete()
+    DigestPreference.objects.bulk_create([DigestPreference(user_id=pk, enabled=True, send_hour=0) for pk in users])
+    mail.outbox = []
+    started = clock.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        run = send_due_digests(timezone.now())
+    seconds = clock.perf_counter() - started
+    return {
+        "users": len(users),
+        "seconds": round(seconds, 2),
+        "messages": len(mail.outbox),
+        "sent": len(run.sent),
+        "empty": len(run.empty),
+        "failed": len(run.failed),
+        "queries": len(queries),
     }
 
 
@@ -742,6 +922,8 @@ def main(argv: list[str] | None = None) -> None:
     step.add_argument("--seed", type=int, required=True)
     step.add_argument("--scale", type=float, default=1.0)
     step.add_argument("--sales-lines", type=int, default=None)
+    step.add_argument("--activities", type=int, default=None)
+    commands.add_parser("digest", help="Time every user's daily digest on the database in DATABASE_URL.")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -750,7 +932,10 @@ def main(argv: list[str] | None = None) -> None:
     from benchmarks.generator import GenerationError
 
     try:
-        report = prepare(args.size, args.seed, args.scale, args.sales_lines)
+        if args.command == "digest":
+            report = digest()
+        else:
+            report = prepare(args.size, args.seed, args.scale, args.sales_lines, args.activities)
     except (BenchError, GenerationError) as exc:
         sys.exit(str(exc))
     sys.stdout.write(json.dumps(report) + "\n")

@@ -9,8 +9,14 @@ from ninja import NinjaAPI, Swagger
 
 from kamdesk.accounts.api import router as accounts_router
 from kamdesk.activities.api import activities_router, tasks_router
+from kamdesk.activities.api_calendar import router as activity_calendar_router
+from kamdesk.activities.api_storechecks import router as store_checks_router
+from kamdesk.activities.api_timeline import router as timeline_router
 from kamdesk.core.api import api_auth, install_error_handlers
 from kamdesk.people.api import router as contacts_router
+from kamdesk.people.api_coverage import router as coverage_router
+from kamdesk.people.api_relationships import router as relationships_router
+from kamdesk.people.api_vcard import router as vcard_router
 from kamdesk.sales import api_dashboards, api_pnl, api_products, api_sales_import
 from kamdesk.users.api import teams_router, tokens_router, users_router
 
@@ -42,11 +48,18 @@ install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("", relationships_router)  # its route names its own path under /accounts/{id}
+api.add_router("", vcard_router)  # /contacts/{id}/vcard, /accounts/{id}/stakeholders.vcf
 api.add_router("/activities", activities_router)
+api.add_router("/activities", activity_calendar_router)
+api.add_router("", store_checks_router)  # /activities/{id}/store-check, /photos; /accounts/{id}/store-check-trend
 api.add_router("/tasks", tasks_router)
 api.add_router("/users", users_router)
 api.add_router("/teams", teams_router)
 api.add_router("/tokens", tokens_router)
+# The communication plan names its own paths (/accounts/{id}/coverage, /touchpoints, /coverage/...).
+api.add_router("", coverage_router)
 # The commercial routers name their own paths (/products, /sales/..., /targets, /pnl, /concentration).
 for commercial in (api_products, api_sales_import, api_pnl, api_dashboards):
     api.add_router("", commercial.router)
+api.add_router("", timeline_router)  # /accounts/{id}/timeline

@@ -5,6 +5,7 @@ SECRET_KEY; development and tests get a throwaway one.
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import environ
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "kamdesk.activities",
     "kamdesk.imports",
     "kamdesk.sales",
+    "kamdesk.myday",
 ]
 
 MIDDLEWARE = [
@@ -125,9 +127,18 @@ TASKS = {
     }
 }
 
+# Periodic jobs that `kamdesk scheduler` queues (django-tasks has none of its own): name -> the task's dotted
+# path and how often it runs, in minutes.
+KAMDESK_SCHEDULED_JOBS = {
+    "daily-digest": {"task": "kamdesk.myday.tasks.send_digests_job", "every_minutes": 15},
+    "coverage-snapshots": {"task": "kamdesk.people.tasks.coverage_snapshots_job", "every_minutes": 60},
+}
+
 # --- e-mail ---------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kamdesk <kamdesk@localhost>")
+# The address people reach this installation at: links in e-mails (the daily digest) start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -192,6 +203,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Where an uploaded import file waits between its preview and the confirmation (deleted after import;
 # unconfirmed files after 12 hours). Several web nodes need a shared directory or STORAGES["imports"].
 IMPORT_STAGING_DIR = env.path("IMPORT_STAGING_DIR", default=BASE_DIR / "var" / "imports")
+# Store-check photos: largest upload, largest picture (width x height, against decompression bombs) and
+# where they are kept — STORAGES["store_check_photos"] when configured (shared storage for several web
+# nodes), else this directory. Never under a public URL: a view serves them after the access check.
+STORE_CHECK_PHOTO_MAX_BYTES = env.int("STORE_CHECK_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+STORE_CHECK_PHOTO_MAX_PIXELS = env.int("STORE_CHECK_PHOTO_MAX_PIXELS", default=40_000_000)
+# Test runs keep theirs out of var/ (a shared temporary directory; names are random).
+_PHOTO_DIR = Path(tempfile.gettempdir()) / "kamdesk-test-photos" if TESTING else BASE_DIR / "var" / "photos"
+STORE_CHECK_PHOTO_DIR = env.path("STORE_CHECK_PHOTO_DIR", default=_PHOTO_DIR)
 
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -231,6 +250,15 @@ PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 COST_VISIBLE_ROLES = env.list("COST_VISIBLE_ROLES", default=["admin", "team_lead", "kam"])
 # First month of the fiscal year (1 = January): year-to-date and quarters count from it.
 FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+# Days between contacts per stakeholder level when neither the contact nor the account's communication plan
+# sets one. Keys: kamdesk.people.models.Level values, and "none" for contacts without a level. Levels the
+# variable leaves out keep their default.
+COVERAGE_DEFAULT_CADENCE_DAYS = {
+    **{"c_level": 91, "director": 30, "head": 30, "buyer": 14, "operational": 30, "other": 91, "none": 91},
+    **env.dict("COVERAGE_DEFAULT_CADENCE_DAYS", cast={"value": int}, default={}),
+}
+# A planned touchpoint counts as held on time when held at most this many days after its planned date.
+TOUCHPOINT_GRACE_DAYS = env.int("TOUCHPOINT_GRACE_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from playwright.sync_api import sync_playwright
 from kamdesk.activities.services import task_comment_add
 from tests.activities_factories import make_activity, make_task
 from tests.factories import PASSWORD, make_account, make_contact, make_user
+from tests.storechecks_factories import make_store_check
 
 AXE = Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
@@ -33,12 +34,18 @@ def pages():
     )
     task = make_task(local, kam, title="Send planogram", activity=activity)
     task_comment_add(actor=kam, task_id=task.pk, text="Draft *ready*")
+    store_check = make_store_check(local, actor=kam, shelf_share_pct="40", price_compliance_pct="80")
     return kam, [
         "/accounts/",
         f"/accounts/{group.pk}/",
         f"/accounts/{local.pk}/stakeholders/",
+        f"/accounts/{group.pk}/coverage/",
+        f"/accounts/{group.pk}/coverage/touchpoints/new/",
+        "/coverage/",
+        f"/accounts/{group.pk}/relationships/",
         f"/accounts/{local.pk}/team/",
         f"/accounts/{local.pk}/history/",
+        f"/accounts/{group.pk}/timeline/?subsidiaries=on",
         f"/accounts/{group.pk}/pnl/",
         f"/accounts/{group.pk}/commercial/",
         f"/accounts/{group.pk}/prices/",
@@ -55,6 +62,9 @@ def pages():
         f"/accounts/{local.pk}/tasks/new/",
         f"/activities/{activity.pk}/",
         f"/activities/{activity.pk}/edit/",
+        f"/accounts/{group.pk}/store-checks/?include_subsidiaries=true",
+        f"/accounts/{local.pk}/store-checks/new/",
+        f"/activities/{store_check.pk}/",
         "/tasks/",
         "/tasks/?scope=all&status=",
         f"/tasks/{task.pk}/",
@@ -62,7 +72,11 @@ def pages():
         "/imports/",
         "/search/?q=acme",
         "/account/tokens/",
+        "/account/calendar/",
+        f"/accounts/{local.pk}/activities/from-invitation/",
         "/account/password/",
+        "/",
+        "/my-day/digest/",
     ]
 
 
@@ -89,7 +103,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, pages)
             page.fill('input[name="username"]', kam.email)
             page.fill('input[name="password"]', PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            page.wait_for_url("**/accounts/")
+            page.wait_for_url(live_server.url + "/")  # signing in lands on My day
             for path in paths:
                 response = page.goto(live_server.url + path)
                 assert response.status == 200, path

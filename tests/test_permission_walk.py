@@ -7,19 +7,23 @@ a route without one must not show the hidden records' names in what it returns.
 
 import io
 import re
+from datetime import date
 
 import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kamdesk.accounts.models import Account, AccountMembership
-from kamdesk.activities.models import Activity, Task, TaskComment
+from kamdesk.activities.models import Activity, StoreCheck, StoreCheckPhoto, Task, TaskComment
 from kamdesk.activities.services import task_comment_add
+from kamdesk.activities.services_storechecks import photo_add
 from kamdesk.audit.models import AuditEvent
-from kamdesk.people.models import Contact
+from kamdesk.people.models import Contact, PlannedTouchpoint
+from kamdesk.people.touchpoints import touchpoint_create
 from kamdesk.users.services import token_create
 from tests.activities_factories import make_activity, make_task
 from tests.factories import grant, make_contact, make_user
+from tests.storechecks_factories import make_store_check, picture
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +59,8 @@ def concrete_path(route: str, ids: dict[str, int]) -> str:
 
     def fill(match):
         name = match["name"]
+        if name == "secret":  # the calendar feed takes a secret, not an id: a bogus one must answer 404
+            return "kdcal_not-a-real-secret"
         if name in ("membership_id",):
             return str(ids["membership"])
         if name in ("contact_id",):
@@ -63,8 +69,12 @@ def concrete_path(route: str, ids: dict[str, int]) -> str:
             return str(ids["token"])
         if name in ("user_id",):
             return str(ids["user"])
+        if name in ("touchpoint_id",):
+            return str(ids["touchpoint"])
         if name in ("activity_id",):
             return str(ids["activity"])
+        if name in ("photo_id",):
+            return str(ids["photo"])
         if name in ("task_id",):
             return str(ids["task"])
         if name in ("pk", "id", "account_id"):
@@ -94,7 +104,9 @@ def hidden(world):
     _token, _secret = token_create(actor=None, user=world.outsider, name="outsider script")
     # Colleagues are visible to every user; a deactivated one only to admins.
     former = make_user(email="former@example.com", is_active=False)
-    activity = make_activity(world.hidden, subject="Secret summit", their_participants=[contact])
+    activity = make_activity(world.hidden, subject="Secret summit", their_participants=[contact], kind="store_check")
+    store_check = make_store_check(world.hidden, activity=activity, store_name="Secret store")
+    photo = photo_add(actor=None, activity_id=store_check.pk, upload=picture())
     task = make_task(world.hidden, world.outsider, title="Secret errand", activity=activity)
     task_comment_add(actor=None, task_id=task.pk, text="Secret remark")
     return {
@@ -106,6 +118,10 @@ def hidden(world):
         "team": world.team.pk,
         "activity": activity.pk,
         "task": task.pk,
+        "photo": photo.pk,
+        "touchpoint": touchpoint_create(
+            actor=None, account=world.hidden, title="Secret summit plan", planned_on=date(2026, 3, 1)
+        ).pk,
     }
 
 
@@ -115,6 +131,9 @@ def state():
     return (
         list(Activity.objects.filter(account__code="X-001").values()),
         list(Task.objects.filter(account__code="X-001").values()),
+        list(StoreCheck.objects.filter(activity__account__code="X-001").values()),
+        list(StoreCheckPhoto.objects.filter(store_check__activity__account__code="X-001").values()),
+        list(PlannedTouchpoint.objects.filter(account__code="X-001").values()),
         TaskComment.objects.count(),
         list(Account.objects.filter(code="X-001").values()),
         list(Contact.objects.filter(email="zelda@hidden.example").values()),
@@ -132,6 +151,7 @@ HIDDEN_MARKERS = (
     "Secret summit",
     "Secret errand",
     "Secret remark",
+    "Secret store",
 )
 
 

@@ -33,29 +33,62 @@ from kamdesk.accounts.selectors import (
     account_team,
 )
 from kamdesk.accounts.services import channel_save, membership_remove
+from kamdesk.activities.models import Activity, StoreCheck, StoreCheckPhoto, Task, TaskComment
 from kamdesk.audit.models import AuditEvent
 from kamdesk.core import errors
 from kamdesk.core.forms import add_service_errors
 from kamdesk.imports.exporting import tabular_response
-from kamdesk.people.models import Contact
+from kamdesk.people.models import CadenceRule, Contact, PlannedTouchpoint
 from kamdesk.people.selectors import account_stakeholders
+from kamdesk.sales.models import Listing, PriceAgreement
 
 # The tabs of the account page, in order: (label, URL name taking the account's pk). Later areas
 # (plans, sales, pipeline, ...) add their own entry here.
 ACCOUNT_TABS: list[tuple[str, str]] = [
     ("Overview", "accounts:detail"),
     ("Stakeholders", "accounts:stakeholders"),
+    ("Coverage", "people:coverage"),
+    ("Relationships", "people:relationship_map"),
     ("Team", "accounts:team"),
     ("Activities", "activities:account"),
     ("Commercial", "sales:commercial"),
     ("Prices & range", "sales:account_prices"),
     ("P&L", "sales:pnl"),
+    ("Timeline", "activities:timeline"),
     ("History", "accounts:history"),
 ]
 EXPORT_FORMATS = ("csv", "xlsx")
 RESULTS_TARGET = "account-results"  # id of the list's results block that htmx swaps in place
-HISTORY_OBJECT_LABELS = {"account": "Account", "accountmembership": "Team member", "contact": "Stakeholder"}
-HISTORY_MODELS = {"account": Account, "accountmembership": AccountMembership, "contact": Contact}
+# Every kind of record whose audit events carry the account (by model name): how History names it, and the
+# model whose field labels and choices it reads the changes with.
+HISTORY_OBJECT_LABELS = {
+    "account": "Account",
+    "accountmembership": "Team member",
+    "contact": "Stakeholder",
+    "activity": "Activity",
+    "task": "Task",
+    "taskcomment": "Task comment",
+    "storecheck": "Store check",
+    "storecheckphoto": "Store check photo",
+    "cadencerule": "Contact cadence rule",
+    "plannedtouchpoint": "Planned touchpoint",
+    "priceagreement": "Price agreement",
+    "listing": "Listing",
+}
+HISTORY_MODELS = {
+    "account": Account,
+    "accountmembership": AccountMembership,
+    "contact": Contact,
+    "activity": Activity,
+    "task": Task,
+    "taskcomment": TaskComment,
+    "storecheck": StoreCheck,
+    "storecheckphoto": StoreCheckPhoto,
+    "cadencerule": CadenceRule,
+    "plannedtouchpoint": PlannedTouchpoint,
+    "priceagreement": PriceAgreement,
+    "listing": Listing,
+}
 HISTORY_ACTIONS = {"create": "added", "update": "changed", "delete": "removed", "handover": "handed over"}
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kamdesk.activities import views
+from kamdesk.activities import urls_calendar, urls_storechecks, urls_timeline, views
 
 app_name = "activities"
 urlpatterns = [
@@ -20,3 +20,6 @@ urlpatterns = [
     path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
     path("tasks/<int:pk>/comments/", views.task_comment, name="task_comment"),
 ]
+urlpatterns += urls_calendar.urlpatterns
+urlpatterns += urls_storechecks.urlpatterns
+urlpatterns += urls_timeline.urlpatterns

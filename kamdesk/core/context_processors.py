@@ -11,12 +11,14 @@ def kamdesk(request):
     nav = [
         ("Dashboard", "sales:dashboard"),
         ("Contacts", "people:list"),
+        ("Coverage", "people:coverage_overview"),
         ("Tasks", "activities:tasks"),
         ("Products", "sales:product_list"),
     ]
     if not user.is_read_only:
         nav += [("Import", "imports:upload"), ("Sales imports", "sales:imports")]
-    menu = [("Change password", "password_change"), ("API tokens", "tokens")]
+    menu = [("Change password", "password_change"), ("API tokens", "tokens"), ("Daily digest", "myday:digest")]
+    menu.append(("Calendar feed", "activities:feed_settings"))
     if user.is_admin:
         menu += [
             ("Users", "users"),

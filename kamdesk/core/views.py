@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from kamdesk.access.scope import visible_accounts
 from kamdesk.accounts.selectors import account_list
+from kamdesk.myday.views import page as myday_page
 from kamdesk.people.selectors import contact_list
 
 SEARCH_LIMIT = 20
@@ -13,7 +14,8 @@ SEARCH_LIMIT = 20
 
 @login_required
 def home(request):
-    return redirect("accounts:list")
+    """The landing page is the user's day (kamdesk.myday)."""
+    return myday_page(request)
 
 
 @login_required

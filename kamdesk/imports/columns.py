@@ -41,6 +41,7 @@ CONTACT_COLUMNS = (
     "influence",
     "attitude",
     "owner_email",
+    "level",
 )
 PRODUCT_COLUMNS = (
     "sku",

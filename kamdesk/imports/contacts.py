@@ -16,7 +16,7 @@ from kamdesk.imports.base import (
     place_in_tree,
     text,
 )
-from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Contact
+from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Contact, Level
 from kamdesk.people.services import contact_create, contact_update, visible_contacts
 from kamdesk.users.models import User
 
@@ -30,8 +30,19 @@ PLAIN_COLUMNS = (
     "buying_role",
     "influence",
     "attitude",
+    "level",
 )
-CHANGEABLE_COLUMNS = ("first_name", "last_name", "title", "department", "phone", "buying_role", "influence", "attitude")
+CHANGEABLE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "phone",
+    "buying_role",
+    "influence",
+    "attitude",
+    "level",
+)
 
 
 class ContactImporter(Importer):
@@ -73,6 +84,7 @@ class ContactImporter(Importer):
             "influence": int_parser(1, 5),
             "attitude": int_parser(-2, 2, labels={label: value for value, label in ATTITUDE_LABELS.items()}),
             "owner_email": self.parse_user,
+            "level": choice_parser(Level.choices, "level", blank=""),
         }
 
     def _preload_accounts(self, rows: list[Row]) -> None:

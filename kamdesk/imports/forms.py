@@ -36,7 +36,21 @@ class FileUploadForm(forms.Form):
 
 class UploadForm(FileUploadForm):
     kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial=ACCOUNTS, label="The file holds")
-    field_order = ["kind", "file"]
+    account_code = forms.CharField(
+        required=False,
+        max_length=50,
+        label="Account code (vCard files only)",
+        help_text="Puts every contact of a vCard file in this account. Left empty, each card's organisation (ORG) "
+        "is matched to the code or name of an account you may change.",
+    )
+    field_order = ["kind", "file", "account_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.fields["file"].help_text.replace(
+            "or Excel .xlsx;", "Excel .xlsx, or (contacts) vCard .vcf;"
+        )
+        self.fields["file"].widget.attrs["accept"] += ",.vcf,.vcard"
 
 
 class ConfirmForm(forms.Form):

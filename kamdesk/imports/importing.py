@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from kamdesk.core.errors import ServiceError
+from kamdesk.imports import vcard_reader
 from kamdesk.imports.accounts import AccountImporter
 from kamdesk.imports.base import CREATED, REJECTED, UNCHANGED, UPDATED, Importer, Row
 from kamdesk.imports.columns import ACCOUNTS, COLUMNS, CONTACTS, PRODUCTS, REQUIRED_COLUMNS, header_key
@@ -119,15 +120,23 @@ class _RollBack(Exception):
 
 
 def run_import(
-    kind: str, data: bytes, filename: str, *, actor: User | None, dry_run: bool = False, partial: bool = False
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    actor: User | None,
+    dry_run: bool = False,
+    partial: bool = False,
+    account_code: str = "",
 ) -> ImportReport:
-    """Import ``data`` (the bytes of a CSV or XLSX file called ``filename``) as ``actor`` (None: the
-    system). See the module docstring for what happens."""
+    """Import ``data`` (the bytes of a CSV, XLSX or — for contacts — vCard file called ``filename``) as
+    ``actor`` (None: the system). ``account_code`` puts every card of a vCard file in that account. See the
+    module docstring for what happens."""
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}")
     report = ImportReport(kind=kind, dry_run=dry_run, partial=partial)
     try:
-        table = read_table(data, filename, COLUMNS[kind])
+        table = _read(kind, data, filename, actor=actor, account_code=account_code)
         positions = _match_header(table, kind, report)
     except FileError as exc:
         failed = ImportReport.unreadable(kind, exc.message, exc.line, exc.column)
@@ -148,6 +157,14 @@ def run_import(
         report.written = True  # every good row is already as the file says
     _tally(report, rows)
     return report
+
+
+def _read(kind: str, data: bytes, filename: str, *, actor: User | None, account_code: str) -> Table:
+    if not vcard_reader.is_vcard(data, filename):
+        return read_table(data, filename, COLUMNS[kind])
+    if kind != CONTACTS:
+        raise FileError(f"“{filename}” is a vCard file: it can only be imported as contacts, not as {kind}.")
+    return vcard_reader.read_vcards(data, actor=actor, account_code=account_code.strip())
 
 
 # --- header and rows ---------------------------------------------------------------------------------

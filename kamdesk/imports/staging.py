@@ -28,13 +28,19 @@ def staging_storage() -> Storage:
     return FileSystemStorage(location=location, file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
-def stage(request: HttpRequest, *, data: bytes, kind: str, filename: str) -> str:
+def stage(request: HttpRequest, *, data: bytes, kind: str, filename: str, account_code: str = "") -> str:
     """Store the upload for the confirmation step; returns its token."""
     discard(request)
     _remove_stale()
     token = secrets.token_urlsafe(24)
     name = staging_storage().save(f"{token}.upload", ContentFile(data))
-    request.session[SESSION_KEY] = {"token": token, "name": name, "kind": kind, "filename": filename[:200]}
+    request.session[SESSION_KEY] = {
+        "token": token,
+        "name": name,
+        "kind": kind,
+        "filename": filename[:200],
+        "account_code": account_code[:50],  # the account chosen for a vCard file's contacts
+    }
     return token
 
 

@@ -48,11 +48,12 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "columns_help": _columns_help()}
     if request.method == "POST" and form.is_valid():
         upload, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
+        account_code = form.cleaned_data["account_code"]
         data = upload.read()
-        report = run_import(kind, data, upload.name, actor=request.user, dry_run=True)
+        report = run_import(kind, data, upload.name, actor=request.user, dry_run=True, account_code=account_code)
         context |= _report_context(report, upload.name)
         if not report.file_error and report.rows:
-            token = staging.stage(request, data=data, kind=kind, filename=upload.name)
+            token = staging.stage(request, data=data, kind=kind, filename=upload.name, account_code=account_code)
             context["confirm_form"] = ConfirmForm(initial={"token": token})
             return render(request, "imports/preview.html", context)
     return render(request, "imports/upload.html", context)
@@ -69,7 +70,12 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         return redirect("imports:upload")
     entry, data = found
     report = run_import(
-        entry["kind"], data, entry["filename"], actor=request.user, partial=form.cleaned_data["partial"]
+        entry["kind"],
+        data,
+        entry["filename"],
+        actor=request.user,
+        partial=form.cleaned_data["partial"],
+        account_code=entry.get("account_code", ""),
     )
     context = _report_context(report, entry["filename"]) | {"kind": entry["kind"]}
     if report.written:

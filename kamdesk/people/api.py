@@ -99,8 +99,9 @@ def _plain_fields(data: dict, user: User, current: Contact | None = None) -> dic
         owner_id = fields.pop("owner_id")
         if current is None or owner_id != current.owner_id:
             fields["owner"] = _owner(user, owner_id)
-    if "buying_role" in fields:
-        fields["buying_role"] = fields["buying_role"] or ""
+    for name in ("buying_role", "level"):  # "no value" is stored as an empty choice
+        if name in fields:
+            fields[name] = fields[name] or ""
     return fields
 
 

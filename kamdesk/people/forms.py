@@ -7,7 +7,7 @@ from django.forms.models import ModelChoiceIterator
 from kamdesk.access.scope import EDIT, visible_accounts
 from kamdesk.accounts.models import Account
 from kamdesk.accounts.selectors import account_group_ids
-from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Cadence, Contact
+from kamdesk.people.models import ATTITUDE_LABELS, BuyingRole, Cadence, Contact, Level
 from kamdesk.people.services import visible_contacts
 from kamdesk.users.models import User
 
@@ -27,6 +27,7 @@ PLAIN_FIELDS = [
     "phone",
     "mobile",
     "buying_role",
+    "level",
     "influence",
     "attitude",
     "owner",
@@ -131,6 +132,11 @@ class ContactForm(forms.Form):
         help_text="Their manager at the customer, among the people of the same customer group.",
     )
     buying_role = forms.ChoiceField(choices=[("", "—"), *BuyingRole.choices], required=False)
+    level = forms.ChoiceField(
+        choices=[("", "—"), *Level.choices],
+        required=False,
+        help_text="Their level at the customer; the communication plan sets a contact cadence per level.",
+    )
     influence = forms.TypedChoiceField(
         choices=[("", "—"), *INFLUENCE_CHOICES], coerce=int, empty_value=None, required=False
     )

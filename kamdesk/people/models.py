@@ -27,6 +27,17 @@ class Cadence(models.IntegerChoices):
     YEARLY = 365, "Yearly"
 
 
+class Level(models.TextChoices):
+    """Where a stakeholder sits in the customer's hierarchy; the communication plan sets a cadence per level."""
+
+    C_LEVEL = "c_level", "C-level"
+    DIRECTOR = "director", "Director / VP"
+    HEAD = "head", "Head / manager"
+    BUYER = "buyer", "Buyer / category manager"
+    OPERATIONAL = "operational", "Operational"
+    OTHER = "other", "Other"
+
+
 ATTITUDE_LABELS = {-2: "Detractor", -1: "Sceptic", 0: "Neutral", 1: "Supporter", 2: "Advocate"}
 
 
@@ -51,6 +62,7 @@ class Contact(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
     )
     buying_role = models.CharField(max_length=20, choices=BuyingRole.choices, blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True)
     influence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -74,7 +86,17 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["account", "last_name"]), models.Index(fields=["last_name"])]
+        indexes = [
+            models.Index(fields=["account", "last_name"]),
+            models.Index(fields=["last_name"]),
+            # The few high-influence detractors still at the customer (My day's alerts): without it, reading
+            # them for a portfolio reads every stakeholder.
+            models.Index(
+                fields=["account"],
+                condition=models.Q(has_left=False, attitude__lte=-2, influence__gte=4),
+                name="contact_detractor_account",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(influence__isnull=True) | models.Q(influence__gte=1, influence__lte=5),
@@ -96,3 +118,104 @@ class Contact(models.Model):
     @property
     def attitude_label(self) -> str:
         return ATTITUDE_LABELS.get(self.attitude, "Unknown")
+
+
+# --- communication plan: cadence per level, planned touchpoints, coverage snapshots ----------------------------
+
+
+class CadenceRule(models.Model):
+    """The account's contact cadence for one level of stakeholders (a contact's own cadence overrides it)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cadence_rules")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    cadence_days = models.PositiveSmallIntegerField(choices=Cadence.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "level"]
+        constraints = [models.UniqueConstraint(fields=["account", "level"], name="cadencerule_account_level")]
+
+    def __str__(self):
+        return f"{self.get_level_display()}: {self.get_cadence_days_display()}"
+
+
+class TouchpointKind(models.TextChoices):
+    BUSINESS_REVIEW = "business_review", "Business review"
+    EXECUTIVE_MEETING = "executive_meeting", "Executive meeting"
+    NEWSLETTER = "newsletter", "Newsletter"
+    EVENT = "event", "Event"
+    OTHER = "other", "Other"
+
+
+class TouchpointStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+    MISSED = "missed", "Missed"
+
+
+class PlannedTouchpoint(models.Model):
+    """A contact the communication plan schedules: a review, an executive meeting (our executives with
+    theirs), a newsletter, an event. Held means it took place, usually as a logged activity."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="planned_touchpoints")
+    kind = models.CharField(max_length=20, choices=TouchpointKind.choices, default=TouchpointKind.BUSINESS_REVIEW)
+    title = models.CharField(max_length=200)
+    planned_on = models.DateField("planned date")
+    our_people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="planned_touchpoints", verbose_name="our people"
+    )
+    their_people = models.ManyToManyField(
+        Contact, blank=True, related_name="planned_touchpoints", verbose_name="their people"
+    )
+    status = models.CharField(max_length=10, choices=TouchpointStatus.choices, default=TouchpointStatus.PLANNED)
+    held_on = models.DateField("held on", null=True, blank=True)
+    held_by = models.ForeignKey(
+        "activities.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+        help_text="The logged activity in which the touchpoint took place.",
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["planned_on", "id"]
+        indexes = [models.Index(fields=["account", "planned_on"], name="touchpoint_account_planned")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="held", held_on__isnull=False) | ~models.Q(status="held"),
+                name="touchpoint_held_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class CoverageSnapshot(models.Model):
+    """One account's coverage on one day (with its subsidiaries), kept for the trend. Written by the daily job."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="coverage_snapshots")
+    taken_on = models.DateField()
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100; empty without key people.")
+    compliance = models.PositiveSmallIntegerField(null=True, blank=True, help_text="% of stakeholders in cadence.")
+    key_stakeholders = models.PositiveIntegerField(default=0)
+    without_owner = models.PositiveIntegerField(default=0)
+    out_of_cadence = models.PositiveIntegerField(default=0)
+    single_threaded = models.PositiveIntegerField(default=0)
+    risky_detractors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["account", "taken_on"]
+        constraints = [models.UniqueConstraint(fields=["account", "taken_on"], name="coveragesnapshot_account_day")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.taken_on}: {self.score}"

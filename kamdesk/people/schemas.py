@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from kamdesk.core.api import InputSchema, ObjectId, SearchText, Text, Unset
 from kamdesk.people.filters import ORDERING
-from kamdesk.people.models import BuyingRole, Cadence, Contact
+from kamdesk.people.models import BuyingRole, Cadence, Contact, Level
 
 Email = Text(254)
 Influence = Annotated[int, Field(ge=1, le=5, description="1 (low) to 5 (high).")]
@@ -34,6 +34,7 @@ class ContactOut(Schema):
     reports_to_id: int | None = Field(description="Null when none, or when that contact is not yours.")
     reports_to_name: str | None
     buying_role: BuyingRole | None
+    level: Level | None = Field(description="C-level, director, ...: the communication plan's cadence per level.")
     influence: int | None
     attitude: int | None
     attitude_label: str
@@ -42,6 +43,10 @@ class ContactOut(Schema):
     cadence_days: Cadence | None = Field(description="Preferred days between contacts.")
     has_left: bool
     notes: str
+    last_contacted_at: datetime | None = Field(
+        description="Start of the latest done activity they took part in; null: never. Read-only: logging a "
+        "done activity sets it."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -78,6 +83,10 @@ class ContactOut(Schema):
         return obj.buying_role or None
 
     @staticmethod
+    def resolve_level(obj: Contact) -> str | None:
+        return obj.level or None
+
+    @staticmethod
     def resolve_owner_name(obj: Contact) -> str | None:
         return str(obj.owner) if obj.owner_id else None
 
@@ -102,6 +111,7 @@ class ContactIn(_ContactFields):
     other_account_ids: AccountIds = []
     reports_to_id: ObjectId | None = None
     buying_role: BuyingRole | None = None
+    level: Level | None = None
     influence: Influence | None = None
     attitude: Attitude | None = None
     owner_id: ObjectId | None = None
@@ -124,6 +134,7 @@ class ContactPatch(_ContactFields):
     other_account_ids: AccountIds = Unset()
     reports_to_id: ObjectId | None = Unset()
     buying_role: BuyingRole | None = Unset()
+    level: Level | None = Unset()
     influence: Influence | None = Unset()
     attitude: Attitude | None = Unset()
     owner_id: ObjectId | None = Unset()

@@ -1,9 +1,10 @@
 """Every change to stakeholders goes through these functions (access, validation, audit)."""
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from kamdesk.access.scope import EDIT, actor_accounts, visible_accounts
-from kamdesk.accounts.models import Account
+from kamdesk.accounts.models import Account, AccountClosure
 from kamdesk.audit.services import audit_record, diff, snapshot
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.services import apply_fields, validate
@@ -21,6 +22,7 @@ AUDITED_FIELDS = [
     "account",
     "reports_to",
     "buying_role",
+    "level",
     "influence",
     "attitude",
     "owner",
@@ -68,16 +70,34 @@ def _check_reports_to(actor: User | None, contact: Contact, boss: Contact | None
         raise ServiceError("The manager contact does not exist.", {"reports_to": ["Unknown contact."]})
     if contact.pk and boss.pk == contact.pk:
         raise ServiceError("A person cannot report to themselves.", {"reports_to": ["Cannot be the same person."]})
-    # Walk up from the new boss; meeting the contact means the change would close a loop.
-    seen, current = set(), boss
-    while current is not None and current.pk not in seen:
-        if contact.pk and current.pk == contact.pk:
-            raise ServiceError(
-                "This would make a reporting loop.",
-                {"reports_to": [f"{boss} already reports (indirectly) to {contact}."]},
-            )
-        seen.add(current.pk)
-        current = Contact.objects.filter(pk=current.reports_to_id).only("id", "reports_to_id").first()
+    # The new boss's whole chain upwards, in one query; meeting the contact there would close a loop.
+    if contact.pk and contact.pk in chain_above(boss.pk):
+        raise ServiceError(
+            "This would make a reporting loop.",
+            {"reports_to": [f"{boss} already reports (indirectly) to {contact}."]},
+        )
+
+
+def chain_above(contact_id: int) -> set[int]:
+    """Ids of ``contact_id`` and everyone above them on reports-to, to any depth, in one query.
+
+    A recursive query walks the links in the database (SQLite and PostgreSQL). UNION, not UNION ALL, drops
+    a row met twice, so a loop already in imported data ends the walk instead of running forever.
+    """
+    quote = connection.ops.quote_name
+    table, boss = quote(Contact._meta.db_table), quote(Contact._meta.get_field("reports_to").column)
+    # Only the model's own table and column names are formatted in; the id is a query parameter.
+    sql = f"""
+        WITH RECURSIVE chain(id, boss_id) AS (
+            SELECT id, {boss} FROM {table} WHERE id = %s
+            UNION
+            SELECT c.id, c.{boss} FROM {table} c JOIN chain ON c.id = chain.boss_id
+        )
+        SELECT id FROM chain
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [contact_id])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def contact_create(
@@ -168,3 +188,73 @@ def contact_delete(*, actor: User | None, contact_id: int) -> None:
         )
         Contact.objects.filter(reports_to=contact).update(reports_to=contact.reports_to)
         contact.delete()
+
+
+def _family_tops(contact_id: int):
+    """Top accounts of every customer group the contact belongs to (main or further account), as a subquery."""
+    further = Contact.other_accounts.through.objects.filter(contact_id=contact_id).values("account_id")
+    accounts = Account.objects.filter(
+        Q(id__in=Contact.objects.filter(pk=contact_id).values("account_id")) | Q(id__in=further)
+    ).values("id")
+    return AccountClosure.objects.filter(descendant_id__in=accounts, ancestor__parent__isnull=True).values(
+        "ancestor_id"
+    )
+
+
+def _same_family(contact_id: int, boss_id: int) -> bool:
+    further = Contact.other_accounts.through.objects.filter(contact_id=boss_id).values("account_id")
+    boss_accounts = Account.objects.filter(
+        Q(id__in=Contact.objects.filter(pk=boss_id).values("account_id")) | Q(id__in=further)
+    ).values("id")
+    return AccountClosure.objects.filter(
+        descendant_id__in=boss_accounts, ancestor_id__in=_family_tops(contact_id)
+    ).exists()
+
+
+def _editable_manager(actor: User | None, boss_id: int) -> Contact:
+    try:
+        return editable_contact(actor, boss_id)
+    except PermissionDenied:
+        raise ServiceError(
+            "You can only put people under a manager on an account you can edit.",
+            {"reports_to": ["Read-only for you."]},
+        ) from None
+    except NotFound:
+        raise ServiceError("The manager contact does not exist.", {"reports_to": ["Unknown contact."]}) from None
+
+
+def contact_set_reports_to(*, actor: User | None, contact_id: int, reports_to_id: int | None) -> Contact:
+    """Put a stakeholder under another manager on the customer's org chart (``None``: at the top).
+
+    Both people must be on accounts the actor can edit, and of the same customer group: the org chart is
+    drawn per group, so a line across groups would vanish from both charts. No loops, at any depth.
+    """
+    if actor is not None and actor.is_read_only:
+        raise PermissionDenied("Viewers cannot change reporting lines.")
+    with transaction.atomic():
+        # Lock both rows in id order: two changes at once (A under B, B under A) cannot both pass the loop check.
+        ids = sorted({contact_id, reports_to_id} - {None})
+        list(Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("id", flat=True))
+        contact = editable_contact(actor, contact_id)
+        boss = None
+        if reports_to_id is not None:
+            boss = _editable_manager(actor, reports_to_id)
+            if boss.pk != contact.pk and not _same_family(contact.pk, boss.pk):
+                raise ServiceError(
+                    "The manager must work for the same customer group.",
+                    {"reports_to": [f"{boss} is not in {contact}'s customer group."]},
+                )
+        _check_reports_to(actor, contact, boss)
+        if contact.reports_to_id == (boss.pk if boss else None):
+            return contact
+        before = snapshot(contact, AUDITED_FIELDS)
+        contact.reports_to = boss
+        contact.save(update_fields=["reports_to", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=contact,
+            account_id=contact.account_id,
+            changes=diff(before, snapshot(contact, AUDITED_FIELDS)),
+        )
+    return contact

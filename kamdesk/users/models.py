@@ -116,3 +116,38 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's private calendar feed URL. Like API tokens, only a SHA-256 digest is stored
+    and the secret is shown once; a user has at most one live token (making a new one revokes the old)."""
+
+    PREFIX = "kdcal_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feed_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=14, editable=False, help_text="First characters, to recognise it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(revoked_at=None), name="one_live_calendar_feed_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.user} ({self.hint}…)"
+
+    digest_of = staticmethod(ApiToken.digest_of)
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

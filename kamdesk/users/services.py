@@ -8,7 +8,7 @@ from django.utils import timezone
 from kamdesk.audit.services import audit_record, diff, snapshot
 from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.services import apply_fields, validate
-from kamdesk.users.models import ApiToken, Team, User
+from kamdesk.users.models import ApiToken, CalendarFeedToken, Team, User
 
 USER_FIELDS = [
     "email",
@@ -144,4 +144,54 @@ def token_authenticate(secret: str) -> User | None:
     # Stamp at most once a minute: a busy script should not turn every read into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- private calendar feed ----------------------------------------------------------------------------
+
+
+def calendar_feed_create(*, actor: User, user: User) -> tuple[CalendarFeedToken, str]:
+    """A new feed token for ``user`` (revoking any live one); returns it with its secret, shown only once."""
+    if actor is not None and actor.pk != user.pk:
+        _require_admin(actor)
+    secret = CalendarFeedToken.new_secret()
+    with transaction.atomic():
+        now = timezone.now()
+        revoked = CalendarFeedToken.objects.filter(user=user, revoked_at=None).update(revoked_at=now)
+        token = CalendarFeedToken.objects.create(
+            user=user, digest=CalendarFeedToken.digest_of(secret), hint=secret[:12]
+        )
+        changes = {"calendar_feed": ["revoked" if revoked else None, "created"]}
+        audit_record(actor=actor, action="calendar_feed_create", obj=user, changes=changes)
+    return token, secret
+
+
+def calendar_feed_revoke(*, actor: User, user: User) -> int:
+    """Revoke the user's live feed token; returns how many were revoked (0 or 1)."""
+    if actor is not None and actor.pk != user.pk:
+        _require_admin(actor)
+    with transaction.atomic():
+        revoked = CalendarFeedToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        if revoked:
+            audit_record(
+                actor=actor, action="calendar_feed_revoke", obj=user, changes={"calendar_feed": ["live", "revoked"]}
+            )
+    return revoked
+
+
+def calendar_feed_user(secret: str) -> User | None:
+    """The active user behind a feed secret, stamping the token's last use; None if unknown or revoked."""
+    if not secret or not secret.startswith(CalendarFeedToken.PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        CalendarFeedToken.objects.select_related("user")
+        .filter(digest=CalendarFeedToken.digest_of(secret), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Clients poll every few minutes; stamping once an hour is enough to tell a live feed from a dead one.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 3600:
+        CalendarFeedToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

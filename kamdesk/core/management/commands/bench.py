@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benchmarks.activity_generator import ACTIVITIES
 from benchmarks.generator import DEFAULT_SEED, SIZES
 from benchmarks.runner import DEFAULT_REQUESTS, DEFAULT_WARMUP, BenchError, format_report, run_bench
 from benchmarks.sales_generator import MAX_SALES_LINES, MIN_SALES_LINES
@@ -101,9 +102,34 @@ class Command(BaseCommand):
                 f"(between {MIN_SALES_LINES:,} and {MAX_SALES_LINES:,})."
             ),
         )
+        parser.add_argument(
+            "--activities",
+            type=positive,
+            nargs="?",
+            const=0,
+            metavar="N",
+            help=(
+                "Also give the portfolio a year of activities and tasks (N, or the size's: "
+                + ", ".join(f"{size} {count:,}" for size, count in ACTIVITIES.items())
+                + ") and measure My day, the account timeline and the relationship map of a global account with "
+                "150 stakeholders, and the daily digest for every user."
+            ),
+        )
 
     def handle(
-        self, *args, size, sizes, as_json: bool, requests, warmup, database_url, seed, scale, sales_lines, **options
+        self,
+        *args,
+        size,
+        sizes,
+        as_json: bool,
+        requests,
+        warmup,
+        database_url,
+        seed,
+        scale,
+        sales_lines,
+        activities,
+        **options,
     ):
         try:
             report = run_bench(
@@ -114,6 +140,7 @@ class Command(BaseCommand):
                 warmup=warmup,
                 database_url=database_url,
                 sales_lines=sales_lines,
+                activities=activities,
                 log=lambda message: self.stderr.write(message),
             )
         except BenchError as exc:

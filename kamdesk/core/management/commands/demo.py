@@ -1,10 +1,16 @@
 """``kamdesk demo``: create the database, load the demo portfolio (with its products, sales, targets and
 costs) once, print the logins and serve it."""
 
+import io
+import random
+from datetime import timedelta
+
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
+from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from benchmarks.generator import (
     DEFAULT_SEED,
@@ -17,11 +23,82 @@ from benchmarks.generator import (
 )
 from benchmarks.sales_generator import MAX_SALES_LINES, MIN_SALES_LINES, SALES_LINES
 from kamdesk.accounts.models import Account
+from kamdesk.activities import photos
+from kamdesk.activities.models import StoreCheckPhoto
+from kamdesk.activities.services_storechecks import photo_add, store_check_create
 from kamdesk.sales.models import Product, SalesLine
 from kamdesk.users.models import Role, User
 
 ALL_LOGINS_UP_TO = 25  # beyond this many demo users, show a few per role
 LOGINS_PER_ROLE = 4
+STORE_CHECK_ACCOUNTS = 3  # a few strategic and key accounts get a half-year of monthly store checks
+STORE_CHECK_MONTHS = 6
+
+
+def shelf_picture(seed: int) -> bytes:
+    """A store shelf drawn by Pillow (no image files ship with kamdesk): rows of coloured packs, some gaps."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (480, 320), (236, 236, 230))
+    draw = ImageDraw.Draw(image)
+    for row in range(4):
+        top = 20 + row * 75
+        draw.rectangle((10, top + 60, 470, top + 66), fill=(120, 110, 100))  # the shelf board
+        for slot in range(11):
+            if rng.random() < 0.12:
+                continue  # an empty facing: out of stock
+            colour = rng.choice([(200, 40, 40), (30, 90, 170), (240, 190, 30), (40, 140, 70), (250, 250, 250)])
+            left = 16 + slot * 41
+            draw.rectangle((left, top + 8, left + 34, top + 58), fill=colour, outline=(60, 60, 60))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def load_demo_store_checks(seed: int) -> int:
+    """Monthly store checks with findings and a photo for a few accounts, through the services (the system
+    acting); returns how many were logged."""
+    rng = random.Random(seed)
+    accounts = list(
+        Account.objects.filter(parent=None, tier__in=["strategic", "key"])
+        .exclude(owner=None)
+        .order_by("-tier", "code")[:STORE_CHECK_ACCOUNTS]
+    )
+    products = list(Product.objects.order_by("sku").values_list("pk", flat=True)[:40])
+    logged = 0
+    for account in accounts:
+        for month in range(STORE_CHECK_MONTHS):
+            when = timezone.now() - timedelta(days=30 * month + rng.randint(1, 20))
+            price, display = rng.randint(70, 100), rng.randint(55, 95)
+            activity, _check = store_check_create(
+                actor=None,
+                account=account,
+                activity={
+                    "status": "done",
+                    "starts_at": when,
+                    "subject": "Store check",
+                    "our_participants": [account.owner],
+                },
+                store_check={
+                    "store_name": f"{account.name} flagship store",
+                    "store_number": f"{100 + month}",
+                    "out_of_stock_products": rng.sample(products, k=min(len(products), rng.randint(0, 4))),
+                    "shelf_share_pct": rng.randint(15, 45),
+                    "price_compliance_pct": price,
+                    "display_compliance_pct": display,
+                },
+            )
+            if month == 0:
+                photo_add(
+                    actor=None, activity_id=activity.pk, upload=shelf_picture(seed + activity.pk), caption="Shelf"
+                )
+            logged += 1
+    return logged
+
+
+def remove_demo_photo_files() -> None:
+    """The photo files go with the activities a reset deletes (the rows cascade; files need removing)."""
+    for name in StoreCheckPhoto.objects.values_list("file", flat=True).iterator():
+        photos.remove(name)
 
 
 def port_number(value: str) -> int:
@@ -128,6 +205,7 @@ class Command(BaseCommand):
         call_command("serve", port=port)
 
     def _reset(self) -> None:
+        remove_demo_photo_files()
         try:
             reset_portfolio()
         except ProtectedError as exc:
@@ -156,6 +234,8 @@ class Command(BaseCommand):
                 f"{sales.cost_lines:,} cost lines in {sales.seconds:.1f} s."
             )
         )
+        store_checks = load_demo_store_checks(seed)
+        self.stdout.write(self.style.SUCCESS(f"Store checks: {store_checks} with their findings and a shelf photo."))
         return summary.logins
 
     def _print_logins(self, logins: list[dict]) -> None:

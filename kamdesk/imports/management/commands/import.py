@@ -28,7 +28,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=[*KINDS, *STREAMED_KINDS], help="What the file holds.")
-        parser.add_argument("file", metavar="FILE", help="A .csv or .xlsx file.")
+        parser.add_argument("file", metavar="FILE", help="A .csv or .xlsx file (contacts: also a .vcf vCard file).")
+        parser.add_argument(
+            "--account",
+            dest="account_code",
+            metavar="CODE",
+            default="",
+            help="vCard files: put every contact in this account (default: match each card's ORG to an account).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check every row and report; write nothing.")
         parser.add_argument(
             "--partial", action="store_true", help="Write the good rows even when other rows are rejected."
@@ -53,7 +60,15 @@ class Command(BaseCommand):
             except OSError as exc:
                 report = ImportReport.unreadable(kind, f"Cannot read {file}: {exc.strerror or exc}.")
             else:
-                report = run_import(kind, data, Path(file).name, actor=actor, dry_run=dry_run, partial=partial)
+                report = run_import(
+                    kind,
+                    data,
+                    Path(file).name,
+                    actor=actor,
+                    dry_run=dry_run,
+                    partial=partial,
+                    account_code=options["account_code"],
+                )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
