@@ -341,8 +341,16 @@ def overdue_contacts(user: User, today: date, candidates: Candidates | None = No
 
 
 def _contacts(days: dict[int, Day]) -> dict[int, list[OverdueContact]]:
+    """Each user's overdue stakeholders, from one read for the batch handed out by user first: the digest's
+    batch holds every KAM's stakeholders, and each user is judged on their own only."""
     candidates = contact_candidates(list(days), since=_recent_boundary(days))
-    return {pk: overdue_contacts(day.user, day.today, candidates) for pk, day in days.items()}
+    by_user: dict[int, list[ContactFacts]] = defaultdict(list)
+    for facts in candidates.facts:
+        for pk in {facts.owner_id, facts.account_owner_id} & days.keys():
+            by_user[pk].append(facts)
+    return {
+        pk: overdue_contacts(day.user, day.today, Candidates(by_user[pk], candidates.rules)) for pk, day in days.items()
+    }
 
 
 def _load_contacts(days: dict[int, Day]) -> None:
