@@ -125,6 +125,9 @@ def units(value: Decimal | None) -> Decimal:
 # --- whose rows: the accounts as a condition --------------------------------------------------------------------
 
 
+SQLITE_LIST = 500  # accounts up to which SQLite, too, gets a page's accounts as a list (see Scope)
+
+
 def every_account(ids: QuerySet) -> bool:
     """True when ``ids`` (a query set of account ids from ``visible_accounts``) is every account — an admin
     without filters."""
@@ -138,16 +141,27 @@ class Scope:
     Every account (an admin without filters): no condition at all — both databases would otherwise join every
     roll-up row against the whole account list for nothing. On PostgreSQL the ids are read once (one query,
     or given when the caller already has them) and passed as a list: it then filters by a hashed list instead
-    of joining the access rules again in every query. SQLite runs the subquery once per query just as fast
-    (and caps the number of parameters), so it keeps the subquery.
+    of joining the access rules again in every query. SQLite gets a list as well for a few accounts (an
+    account with its subsidiaries), so that it starts from the roll-ups' account index rather than scanning
+    the months of every account; for more it keeps the subquery, as fast there and under its parameter cap.
     """
 
     def __init__(self, ids: QuerySet, known: list[int] | None = None):
         self.query = ids
         self.everything = every_account(ids)
         self.ids: list[int] | None = None
-        if not self.everything and connection.vendor == "postgresql":
-            self.ids = known if known is not None else list(ids.values_list(*ids.query.values_select, flat=True))
+        if self.everything:
+            return
+        if connection.vendor == "postgresql":
+            self.ids = known if known is not None else self._read()
+            return
+        few = known if known is not None else self._read(SQLITE_LIST + 1)
+        if len(few) <= SQLITE_LIST:
+            self.ids = few
+
+    def _read(self, limit: int | None = None) -> list[int]:
+        ids = self.query.values_list(*self.query.query.values_select, flat=True)
+        return list(ids if limit is None else ids[:limit])
 
     def q(self, field: str = "account_id") -> Q:
         if self.everything:
@@ -158,8 +172,10 @@ class Scope:
         """`` AND <column> IN (...)`` for hand-written SQL, and its parameters."""
         if self.everything:
             return "", []
-        if self.ids is not None:
+        if self.ids is not None and connection.vendor == "postgresql":
             return f" AND {column} = ANY(%s)", [self.ids]
+        if self.ids is not None:
+            return f" AND {column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
         sql, params = self.query.query.sql_with_params()
         return f" AND {column} IN ({sql})", list(params)
 
@@ -820,16 +836,11 @@ def listing_summary(tree: Scope, as_of: date | None) -> tuple[dict[str, int], in
     by_status = {label: counts.get(value, 0) for value, label in ListingStatus.choices}
     if as_of is None:
         return by_status, counts.get(ListingStatus.LISTED, 0)
-    # One hashed list of what sold, not a probe per listing (thousands on a global account).
-    listing_scope, listing_params = tree.sql("account_id")
-    sales_scope, sales_params = tree.sql("account_id")
-    sql = (
-        f"SELECT COUNT(*) FROM {Listing._meta.db_table} WHERE status = %s{listing_scope} "  # noqa: S608
-        f"AND (account_id, product_id) NOT IN (SELECT account_id, product_id FROM {SalesMonthly._meta.db_table} "
-        f"WHERE month > %s AND quantity > 0{sales_scope})"
-    )
-    params = [ListingStatus.LISTED, *listing_params, sql_date(add_months(as_of, -12)), *sales_params]
-    return by_status, sql_rows(sql, params)[0][0]
+    recent_sales = SalesMonthly.objects.filter(
+        account_id=OuterRef("account_id"), product_id=OuterRef("product_id"), month__gt=add_months(as_of, -12)
+    ).filter(quantity__gt=0)
+    not_selling = listings.filter(status=ListingStatus.LISTED).exclude(Exists(recent_sales)).count()
+    return by_status, not_selling
 
 
 def price_compliance(tree: Scope, month: Period, limit: int = PRICE_CHECKS) -> list[PriceCheck]:

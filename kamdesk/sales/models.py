@@ -177,7 +177,21 @@ class SalesLine(models.Model):
         return f"{self.document}/{self.line}"
 
 
-class SalesMonthly(models.Model):
+class RollupSums(models.Model):
+    """What every roll-up row sums of its sales lines, and how many lines it sums."""
+
+    quantity = models.DecimalField(**QUANTITY)
+    gross_amount = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    cost = models.DecimalField(**MONEY)
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class SalesMonthly(RollupSums):
     """Roll-up of the sales lines per account, product and month (first day of the month)."""
 
     # Derived data (``rebuild()`` recomputes it): read by account (the unique key starts with it) and by
@@ -189,12 +203,6 @@ class SalesMonthly(models.Model):
         Product, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     month = models.DateField()
-    quantity = models.DecimalField(**QUANTITY)
-    gross_amount = models.DecimalField(**MONEY)
-    discount = models.DecimalField(**MONEY)
-    net_amount = models.DecimalField(**MONEY)
-    cost = models.DecimalField(**MONEY)
-    lines = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -210,7 +218,7 @@ class SalesMonthly(models.Model):
 PAGE_COLUMNS = ["net_amount", "quantity", "cost", "gross_amount"]
 
 
-class AccountMonthly(models.Model):
+class AccountMonthly(RollupSums):
     """Roll-up per account and month: what dashboards, P&L and concentration read (a few rows per account
     and month, whatever the number of sales lines)."""
 
@@ -218,12 +226,6 @@ class AccountMonthly(models.Model):
         Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     month = models.DateField()
-    quantity = models.DecimalField(**QUANTITY)
-    gross_amount = models.DecimalField(**MONEY)
-    discount = models.DecimalField(**MONEY)
-    net_amount = models.DecimalField(**MONEY)
-    cost = models.DecimalField(**MONEY)
-    lines = models.PositiveIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "month"], name="account_monthly_key")]
@@ -238,7 +240,7 @@ class AccountMonthly(models.Model):
         return f"{self.account_id}/{self.month:%Y-%m}"
 
 
-class AccountQuarterly(models.Model):
+class AccountQuarterly(RollupSums):
     """Roll-up per account and calendar quarter (``quarter`` is its first day), kept with AccountMonthly:
     what concentration reads for its quarterly trend and windows, a third of the monthly rows."""
 
@@ -246,12 +248,6 @@ class AccountQuarterly(models.Model):
         Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     quarter = models.DateField()
-    quantity = models.DecimalField(**QUANTITY)
-    gross_amount = models.DecimalField(**MONEY)
-    discount = models.DecimalField(**MONEY)
-    net_amount = models.DecimalField(**MONEY)
-    cost = models.DecimalField(**MONEY)
-    lines = models.PositiveIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "quarter"], name="account_quarterly_key")]
