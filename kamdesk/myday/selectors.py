@@ -36,9 +36,9 @@ from kamdesk.sales.periods import year_to_date
 from kamdesk.users.models import User
 
 UPCOMING_DAYS = 7  # tasks due after today and up to this many days ahead, shown collapsed
-TASKS_SHOWN = 20  # per group (overdue, today, next days): the most urgent; the counts cover them all
-CONTACTS_SHOWN = 25  # the most overdue stakeholders listed; the count covers them all
-MEETINGS_SHOWN = 20  # per day, the earliest; the count covers them all
+TASKS_SHOWN = 10  # per group (overdue, today, next days): the most urgent; the counts cover them all
+CONTACTS_SHOWN = 10  # the most overdue stakeholders listed; the count covers them all
+MEETINGS_SHOWN = 10  # per day, the earliest; the count covers them all
 ALERTS_SHOWN = 10  # per kind of alert; the rest are summed up in one more alert
 FAILED_IMPORT_DAYS = 7  # failed imports stay an alert this long
 DETRACTOR_ATTITUDE = -2  # ATTITUDE_LABELS: "Detractor"
