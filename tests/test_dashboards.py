@@ -24,10 +24,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kamdesk.accounts.models import Account
 from kamdesk.accounts.services import account_update, channel_save
 from kamdesk.analytics import concentration as measure
 from kamdesk.sales import charts, rollups
 from kamdesk.sales import concentration as concentration_module
+from kamdesk.sales import dashboards as dashboards_module
 from kamdesk.sales.concentration import (
     account_loss,
     concentration,
@@ -358,6 +360,25 @@ def test_sales_read_from_whole_quarters_equal_those_read_from_months(book, monke
             monthly = concentration_module.read_sales(who, periods)
         assert np.allclose(mixed.net, monthly.net) and np.allclose(mixed.cost, monthly.cost)
         assert mixed.net.sum() > 0
+
+
+def test_movers_read_from_whole_quarters_equal_those_read_from_months(book, monkeypatch):
+    """The movers' sales per account come from whole quarters where no period boundary cuts them: the same as
+    from the months alone, for periods that do and do not end on a quarter, touching or not."""
+    scope = dashboards_module.Scope(Account.objects.values("id"))
+    for now, before in (
+        (Period(date(2025, 1, 1), date(2025, 4, 1), "q"), Period(date(2024, 1, 1), date(2024, 4, 1), "q")),
+        (Period(date(2025, 1, 1), date(2025, 3, 1), "m"), Period(date(2024, 1, 1), date(2024, 3, 1), "m")),
+        (Period(date(2024, 4, 1), date(2025, 4, 1), "y"), Period(date(2023, 4, 1), date(2024, 4, 1), "y")),
+    ):
+        mixed = dashboards_module.sales_by_account(scope, now, before)
+        with monkeypatch.context() as patch:
+            patch.setattr(dashboards_module, "whole_quarters", months_only)
+            monthly = dashboards_module.sales_by_account(scope, now, before)
+        assert mixed.keys() == monthly.keys() and mixed
+        for pk, figures in mixed.items():
+            assert figures == pytest.approx(monthly[pk])
+    assert any(now for now, _before in mixed.values())
 
 
 def test_the_pareto_curve_is_drawn_with_at_most_so_many_points(book):

@@ -29,10 +29,9 @@ from django.db.models.functions import Cast
 from kamdesk.access.scope import actor_accounts, can_see_costs
 from kamdesk.accounts.models import Account, AccountClosure
 from kamdesk.analytics import concentration as measure
-from kamdesk.sales.dashboards import Scope, latest_month, sql_date, sql_rows
-from kamdesk.sales.models import AccountMonthly, AccountQuarterly, CostLine, CostType
+from kamdesk.sales.dashboards import Scope, latest_month, sales_rows, sql_date, sql_rows, whole_quarters
+from kamdesk.sales.models import CostLine, CostType
 from kamdesk.sales.periods import QUARTER, Period, add_months, quarter_to_date
-from kamdesk.sales.rollups import quarter_start
 from kamdesk.users.models import Team, User
 
 MONTH_CHOICES = (3, 6, 12, 24, 36)
@@ -174,41 +173,6 @@ def _matrix(customers: Customers, data: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def whole_quarters(buckets: list[Period]) -> tuple[list[date], list[date]]:
-    """The calendar quarters of the buckets' span that no bucket boundary cuts (read from the quarterly
-    roll-up, a third of the rows), and the months left over (read from the monthly one)."""
-    last = buckets[-1].end
-    cuts = {bucket.start for bucket in buckets}
-    quarters, months = [], []
-    month = buckets[0].start
-    while month < last:
-        end = add_months(month, 3)
-        if month == quarter_start(month) and end <= last and not any(month < cut < end for cut in cuts):
-            quarters.append(month)
-            month = end
-        else:
-            months.append(month)
-            month = add_months(month, 1)
-    return quarters, months
-
-
-def _sales_rows(quarters: list[date], months: list[date], scope: str, scope_params: list) -> tuple[str, list]:
-    """(account_id, month, net_amount, cost) rows of the given whole quarters (dated by their first month) and
-    single months, as one SQL source."""
-    parts, params = [], []
-    for table, column, days in (
-        (AccountQuarterly._meta.db_table, "quarter", quarters),
-        (AccountMonthly._meta.db_table, "month", months),
-    ):
-        if days:
-            parts.append(
-                f"SELECT account_id, {column} AS month, net_amount, cost FROM {table} "  # noqa: S608
-                f"WHERE {column} IN ({', '.join(['%s'] * len(days))}){scope}"
-            )
-            params += [*map(sql_date, days), *scope_params]
-    return " UNION ALL ".join(parts), params
-
-
 def _sales_by_bucket(customers: Customers, buckets: list[Period], costed: Period) -> tuple[np.ndarray, np.ndarray]:
     """Invoiced net sales of every visible account in every bucket, and its cost of goods in the buckets of
     ``costed``, as two (accounts x buckets) float matrices: one query, over whole quarters where it can.
@@ -220,7 +184,7 @@ def _sales_by_bucket(customers: Customers, buckets: list[Period], costed: Period
     accounts = len(customers.account_ids)
     if connection.vendor == "postgresql":
         scope, scope_params = customers.scope.sql("account_id")
-        rows_sql, rows_params = _sales_rows(*whole_quarters(buckets), scope, scope_params)
+        rows_sql, rows_params = sales_rows(*whole_quarters(buckets), scope, scope_params)
         inside = np.flatnonzero(_within(buckets, costed))
         sums, params = [], []
         for column, which in (("net_amount", range(count)), ("cost", inside)):
@@ -244,7 +208,7 @@ def _sales_by_bucket(customers: Customers, buckets: list[Period], costed: Period
         )
     branches = []
     for index, bucket in enumerate(buckets):
-        rows_sql, rows_params = _sales_rows(*whole_quarters([bucket]), scope, [])
+        rows_sql, rows_params = sales_rows(*whole_quarters([bucket]), scope, [])
         branches.append(f"SELECT %s, account_id, SUM(net_amount), SUM(cost) FROM ({rows_sql}) GROUP BY account_id")  # noqa: S608
         params += [index, *rows_params]
     data = _array(sql_rows(prefix + " UNION ALL ".join(branches), params), 4)

@@ -22,14 +22,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters as filters
 from django.db import connection
-from django.db.models import Count, Exists, FloatField, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from kamdesk.access.scope import can_see_costs, visible_accounts
 from kamdesk.accounts.models import Account, AccountClosure, Channel, Tier
 from kamdesk.core.forms import active_users
 from kamdesk.sales.models import (
     AccountMonthly,
+    AccountQuarterly,
     CostLine,
     CostType,
     Listing,
@@ -45,6 +45,7 @@ from kamdesk.sales.periods import (
     add_months,
     fiscal_year_of,
     month_to_date,
+    quarter_start,
     quarter_to_date,
     year_period,
     year_to_date,
@@ -338,22 +339,52 @@ def _in(period: Period) -> Q:
     return Q(month__gte=period.start, month__lt=period.end)
 
 
+def whole_quarters(buckets: list[Period]) -> tuple[list[date], list[date]]:
+    """The calendar quarters of the buckets' span that no bucket boundary cuts (read from the quarterly
+    roll-up, a third of the rows), and the months left over (read from the monthly one)."""
+    last = buckets[-1].end
+    cuts = {bucket.start for bucket in buckets}
+    quarters, months = [], []
+    month = buckets[0].start
+    while month < last:
+        end = add_months(month, 3)
+        if month == quarter_start(month) and end <= last and not any(month < cut < end for cut in cuts):
+            quarters.append(month)
+            month = end
+        else:
+            months.append(month)
+            month = add_months(month, 1)
+    return quarters, months
+
+
+def sales_rows(quarters: list[date], months: list[date], scope: str, scope_params: list) -> tuple[str, list]:
+    """(account_id, month, net_amount, cost) rows of the given whole quarters (dated by their first month) and
+    single months, as one SQL source."""
+    parts, params = [], []
+    for table, column, days in (
+        (AccountQuarterly._meta.db_table, "quarter", quarters),
+        (AccountMonthly._meta.db_table, "month", months),
+    ):
+        if days:
+            parts.append(
+                f"SELECT account_id, {column} AS month, net_amount, cost FROM {table} "  # noqa: S608
+                f"WHERE {column} IN ({', '.join(['%s'] * len(days))}){scope}"
+            )
+            params += [*map(sql_date, days), *scope_params]
+    return " UNION ALL ".join(parts), params
+
+
 def sales_by_account(account_ids: Scope, now: Period, before: Period) -> dict[int, tuple[float, float]]:
     """Invoiced net sales per account over ``now`` and over ``before``, as floats for ranking: one grouped
-    query."""
-    # One range when the two periods touch (a full fiscal year against the one before), as in _months_sql.
-    months = _in(Period(before.start, now.end, "months")) if before.end == now.start else _in(now) | _in(before)
-    rows = (
-        AccountMonthly.objects.filter(months, account_ids.q())
-        .values("account_id")
-        .annotate(  # float sums: only ranked, and numeric sums per period cost PostgreSQL several times more
-            now=Sum(Cast("net_amount", FloatField()), filter=_in(now)),
-            before=Sum(Cast("net_amount", FloatField()), filter=_in(before)),
-        )
-        .order_by()
-        .values_list("account_id", "now", "before")
-    )
-    return {pk: (now_net or 0.0, before_net or 0.0) for pk, now_net, before_net in rows}
+    query, over whole quarters where it can (see whole_quarters)."""
+    spans = [before, now] if before.end == now.start else [before, Period(before.end, now.start, "months"), now]
+    scope, scope_params = account_ids.sql("account_id")
+    rows_sql, rows_params = sales_rows(*whole_quarters(spans), scope, scope_params)
+    # Float sums: only ranked, and numeric sums per period cost PostgreSQL several times more.
+    net = "COALESCE(SUM(CAST(net_amount AS DOUBLE PRECISION)) FILTER (WHERE month >= %s AND month < %s), 0)"
+    sql = f"SELECT account_id, {net}, {net} FROM ({rows_sql}) AS sales GROUP BY account_id"  # noqa: S608
+    params = [sql_date(now.start), sql_date(now.end), sql_date(before.start), sql_date(before.end), *rows_params]
+    return {pk: (now_net, before_net) for pk, now_net, before_net in sql_rows(sql, params)}
 
 
 def _months_sql(column: str, now: Period, before: Period) -> str:

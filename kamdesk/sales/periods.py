@@ -35,6 +35,11 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def quarter_start(day: date) -> date:
+    """The first day of ``day``'s calendar quarter (January, April, July or October)."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
 def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 

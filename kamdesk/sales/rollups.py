@@ -13,7 +13,7 @@ from datetime import date
 from django.db import connection, transaction
 
 from kamdesk.sales.models import AccountMonthly, AccountQuarterly, SalesLine, SalesMonthly
-from kamdesk.sales.periods import add_months
+from kamdesk.sales.periods import add_months, quarter_start
 
 WRITE_LOCK = 7_510_001  # PostgreSQL advisory lock key (see lock())
 CHUNK = 500  # account ids per statement: well below every database's parameter limit
@@ -45,10 +45,6 @@ def month_start(day: date) -> date:
 
 def next_month(month: date) -> date:
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-
-
-def quarter_start(month: date) -> date:
-    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
 
 
 def refresh(pairs: Iterable[tuple[int, date]]) -> None:
