@@ -76,6 +76,7 @@ def portfolio(world):
         title=TRICKY_TEXT[4],
         department="Purchasing",
         phone="+43 1 234",
+        mobile="+43 664 567",
         reports_to=boss,
         buying_role="champion",
         influence=3,
@@ -111,6 +112,7 @@ def test_contacts_export_columns(portfolio):
     rows = parse_csv(export("contacts"))
 
     assert list(rows[0]) == list(CONTACT_COLUMNS)
+    assert list(rows[0])[5:7] == ["phone", "mobile"]
     buyer = next(row for row in rows if row["email"] == "buyer@rich.example")
     assert (buyer["account_code"], buyer["reports_to_email"], buyer["owner_email"]) == (
         "R-1",
@@ -118,6 +120,20 @@ def test_contacts_export_columns(portfolio):
         "kam.a@example.com",
     )
     assert (buyer["buying_role"], buyer["influence"], buyer["attitude"]) == ("champion", "3", "-2")
+    assert (buyer["phone"], buyer["mobile"]) == ("'+43 1 234", "'+43 664 567")  # guarded: "+" starts a formula
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_gives_back_cleared_phone_and_mobile_numbers(portfolio, tmp_path, fmt):
+    contacts_file = tmp_path / f"contacts.{fmt}"
+    call_command("export", "contacts", "--output", str(contacts_file), stderr=io.StringIO())
+    Contact.objects.filter(email="buyer@rich.example").update(phone="", mobile="")
+
+    report = import_json("contacts", contacts_file)
+
+    assert (report["updated"], report["errors"]) == (1, [])
+    buyer = Contact.objects.get(email="buyer@rich.example")
+    assert (buyer.phone, buyer.mobile) == ("+43 1 234", "+43 664 567")
 
 
 def test_stdout_has_no_byte_order_mark_but_files_do(portfolio, tmp_path):
@@ -259,6 +275,10 @@ def test_tabular_response_xlsx(portfolio, world):
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row == 3  # header and kam_a's two contacts
+    header = [cell.value for cell in sheet[1]]
+    assert header == list(CONTACT_COLUMNS) and "mobile" in header
+    buyer = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "buyer@rich.example")
+    assert buyer[header.index("mobile")] == "+43 664 567"
 
 
 def test_tabular_response_rejects_an_unknown_format(world):

@@ -173,6 +173,62 @@ def test_contact_update_is_detected_by_email_in_any_case(world, tmp_path):
     assert contact.title == "Head buyer"
 
 
+def test_the_mobile_column_creates_updates_and_clears_like_phone(world, tmp_path):
+    header = "email,last_name,account_code,phone,mobile"
+    created, _ = run("contacts", csv_file(tmp_path, f"{header}\nmo@globex.example,Mo,G-001,+49 30 1,+49 170 1\n"))
+    assert created["created"] == 1
+    contact = Contact.objects.get(email="mo@globex.example")
+    assert (contact.phone, contact.mobile) == ("+49 30 1", "+49 170 1")
+
+    updated, _ = run("contacts", csv_file(tmp_path, f"{header}\nmo@globex.example,Mo,G-001,+49 30 1,+49 170 2\n"))
+    assert (updated["updated"], updated["unchanged"]) == (1, 0)
+    contact.refresh_from_db()
+    assert (contact.phone, contact.mobile) == ("+49 30 1", "+49 170 2")
+
+    left_out, _ = run("contacts", csv_file(tmp_path, "email,last_name,account_code\nmo@globex.example,Mo,G-001\n"))
+    assert left_out["unchanged"] == 1
+    contact.refresh_from_db()
+    assert contact.mobile == "+49 170 2"
+
+    cleared, _ = run("contacts", csv_file(tmp_path, f"{header}\nmo@globex.example,Mo,G-001,+49 30 1,\n"))
+    assert cleared["updated"] == 1
+    contact.refresh_from_db()
+    assert (contact.phone, contact.mobile) == ("+49 30 1", "")
+
+
+def test_the_mobile_column_from_xlsx(world, tmp_path):
+    make_contact(world.global_account, email="xl@globex.example", last_name="Xl", mobile="+44 7700 1")
+    rows = [
+        ["email", "last_name", "account_code", "Mobile"],
+        ["xl@globex.example", "Xl", "G-001", "+44 7700 2"],
+        ["new@globex.example", "New", "G-001", "+44 7700 3"],
+    ]
+
+    report, code = run("contacts", xlsx_file(tmp_path, rows))
+
+    assert (code, report["updated"], report["created"]) == (0, 1, 1)
+    assert Contact.objects.get(email="xl@globex.example").mobile == "+44 7700 2"
+    assert Contact.objects.get(email="new@globex.example").mobile == "+44 7700 3"
+
+
+def test_a_mobile_number_too_long_is_a_row_error_naming_the_column(world, tmp_path):
+    contact = make_contact(world.global_account, email="long@globex.example", last_name="Long", mobile="+1 555")
+    too_long = "+49 " + "1" * 40
+    text = (
+        "email,last_name,account_code,mobile\n"
+        "ok@globex.example,Ok,G-001,+1 2\n"
+        f"long@globex.example,Long,G-001,{too_long}\n"
+    )
+
+    report, code = run("contacts", csv_file(tmp_path, text))
+
+    assert (code, report["rejected"], report["created"]) == (1, 1, 1)
+    assert errors_by_line(report) == {3: [("mobile", "Ensure this value has at most 40 characters (it has 44).")]}
+    assert not Contact.objects.filter(email="ok@globex.example").exists()  # all or nothing
+    contact.refresh_from_db()
+    assert contact.mobile == "+1 555"
+
+
 # --- nothing written unless asked --------------------------------------------------------------------
 
 

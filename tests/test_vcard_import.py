@@ -39,16 +39,53 @@ def test_cards_become_contacts_with_org_matched_to_name_or_code(world):
     assert (report.created, report.rejected, report.written) == (2, 0, True), report.as_dict()
     assert report.source == "vCard, 2 cards"
     ada = Contact.objects.get(email="ada@globex.example")
-    assert (ada.first_name, ada.last_name, ada.title, ada.department, ada.phone) == (
+    assert (ada.first_name, ada.last_name, ada.title, ada.department, ada.phone, ada.mobile) == (
         "Ada",
         "Buyer",
         "Head of Buying",
         "Purchasing",
-        "+49 30 1234",
+        "+49 30 1234",  # the WORK number, though the CELL one comes first
+        "+49 170 555",
     )
     assert ada.account == world.global_account
     bob = Contact.objects.get(email="bob@bright.example")
     assert (bob.first_name, bob.last_name, bob.account) == ("Bob", "Builder", world.account_b)
+
+
+@pytest.mark.parametrize(
+    ("numbers", "phone", "mobile"),
+    [
+        ("TEL;TYPE=CELL:+49 170 1", "", "+49 170 1"),
+        ("TEL;TYPE=CELL,VOICE:+49 170 1\r\nTEL;TYPE=HOME:+49 30 9", "+49 30 9", "+49 170 1"),
+        (
+            "TEL;TYPE=HOME:+49 30 9\r\nTEL;TYPE=VOICE:+49 30 1\r\nTEL;TYPE=CELL:+49 170 1\r\nTEL;TYPE=CELL:+49 170 2",
+            "+49 30 1",
+            "+49 170 1",
+        ),
+        (
+            "TEL;WORK;VOICE:+49 30 1\r\nTEL;CELL;VOICE:+49 170 1",
+            "+49 30 1",
+            "+49 170 1",
+        ),  # bare types, as vCard 2.1 writes them
+        ("TEL;TYPE=cell:+49 170 1\r\nTEL:+49 30 1", "+49 30 1", "+49 170 1"),
+        ("", "", ""),
+    ],
+)
+def test_work_and_mobile_numbers_go_to_phone_and_mobile(world, numbers, phone, mobile):
+    card = "FN:Nu Mbers\r\nORG:G-001\r\nEMAIL:nu@globex.example" + (f"\r\n{numbers}" if numbers else "")
+    report = run_import("contacts", vcf(card), "p.vcf", actor=world.kam_a)
+    assert (report.created, report.written) == (1, True), report.as_dict()
+    contact = Contact.objects.get(email="nu@globex.example")
+    assert (contact.phone, contact.mobile) == (phone, mobile)
+
+
+def test_a_mobile_number_too_long_is_a_row_error_naming_the_column(world):
+    card = "FN:Long Number\r\nORG:G-001\r\nEMAIL:long@globex.example\r\nTEL;TYPE=CELL:" + "1" * 41
+    report = run_import("contacts", vcf(ADA, card), "p.vcf", actor=world.kam_a)
+    assert (report.rejected, report.written) == (1, False)
+    assert [(e.line, e.column) for e in report.errors] == [(11, "mobile")]
+    assert "at most 40 characters" in report.errors[0].message
+    assert not Contact.objects.exists()
 
 
 def test_the_chosen_account_overrides_org_and_dry_run_writes_nothing(world):
@@ -112,12 +149,28 @@ def test_round_trip_export_then_import_changes_nothing(world, login):
     report = run_import("contacts", exported, "globex.vcf", actor=world.kam_a)
     assert report.created == 2
     ada = Contact.objects.get(email="ada@globex.example")
-    assert (ada.title, ada.department, ada.phone, ada.account_id) == (
+    assert (ada.title, ada.department, ada.phone, ada.mobile, ada.account_id) == (
         "Head of Buying",
         "Purchasing",
         "+49 30 1234",
+        "+49 170 555",
         world.global_account.pk,
     )
+
+
+@pytest.mark.parametrize(("phone", "mobile"), [("+49 30 1234", "+49 170 555"), ("", "+49 170 555"), ("+49 30 1", "")])
+def test_a_contacts_own_vcard_gives_back_its_phone_and_mobile(world, login, phone, mobile):
+    contact = make_contact(
+        world.global_account, last_name="Round", email="round@globex.example", phone=phone, mobile=mobile
+    )
+    exported = login(world.kam_a).get(reverse("vcard:contact", args=[contact.pk])).content
+    Contact.objects.filter(pk=contact.pk).update(phone="+1 999", mobile="+1 888")
+
+    report = run_import("contacts", exported, "round.vcf", actor=world.kam_a)
+
+    assert (report.updated, report.rejected) == (1, 0), report.as_dict()
+    contact.refresh_from_db()
+    assert (contact.phone, contact.mobile) == (phone, mobile)
 
 
 def test_web_import_previews_then_imports_with_the_chosen_account(world, login):

@@ -35,6 +35,7 @@ CONTACT_COLUMNS = (
     "title",
     "department",
     "phone",
+    "mobile",
     "account_code",
     "reports_to_email",
     "buying_role",

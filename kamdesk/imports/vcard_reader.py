@@ -6,7 +6,9 @@ Each card becomes one row, its line number that of its BEGIN:VCARD:
 - email: the first EMAIL (the one marked PREF or WORK when there are several);
 - first_name, last_name: from N (or, without N, FN split at its last space);
 - title: TITLE; department: the second part of ORG;
-- phone: the first work or voice TEL; a mobile (CELL) number only when the card has no other;
+- phone: the first work or voice TEL that is not a mobile (CELL) number, else the first other non-CELL TEL;
+  blank when the card has only mobile numbers;
+- mobile: the first CELL TEL (whatever else it is marked: an export writes CELL;VOICE);
 - account_code: the account chosen for the whole file (``account_code``), else the card's organisation
   (ORG) matched, without regard to case, to the code or the name of an account the importing user may
   change. A card whose ORG matches nothing keeps the ORG text, and the import rejects that row naming it.
@@ -24,7 +26,7 @@ from kamdesk.imports.readers import FileError, Table
 from kamdesk.users.models import User
 
 SUFFIXES = (".vcf", ".vcard")
-COLUMNS = ["email", "first_name", "last_name", "title", "department", "phone", "account_code"]
+COLUMNS = ["email", "first_name", "last_name", "title", "department", "phone", "mobile", "account_code"]
 
 
 def is_vcard(data: bytes, filename: str) -> bool:
@@ -45,10 +47,9 @@ def _values(card, name: str) -> list:
 
 
 def _types(line) -> set[str]:
+    # vCard 2.1 writes bare types (";WORK;VOICE"), which vobject keeps apart as singleton parameters.
     return {str(kind).upper() for kind in line.params.get("TYPE", [])} | {
-        key.upper()
-        for key, value in line.params.items()
-        if not value  # vCard 2.1: ";WORK;VOICE"
+        str(kind).upper() for kind in getattr(line, "singletonparams", [])
     }
 
 
@@ -58,12 +59,17 @@ def _email(card) -> str:
     return str((preferred or lines)[0].value).strip() if lines else ""
 
 
-def _phone(card) -> str:
+def _numbers(card) -> tuple[str, str]:
+    """(phone, mobile): a CELL number is the mobile only, so that a card exported with both gives both back."""
     lines = [line for line in _values(card, "tel") if str(line.value).strip()]
+    cells = [line for line in lines if "CELL" in _types(line)]
     others = [line for line in lines if "CELL" not in _types(line)]
     work = [line for line in others if _types(line) & {"WORK", "VOICE"}]
-    chosen = work or others or lines
-    return str(chosen[0].value).strip() if chosen else ""
+    return _first_number(work or others), _first_number(cells)
+
+
+def _first_number(lines: list) -> str:
+    return str(lines[0].value).strip() if lines else ""
 
 
 def _names(card) -> tuple[str, str]:
@@ -158,7 +164,8 @@ def read_vcards(data: bytes, *, actor: User | None, account_code: str = "") -> T
         code = account_code or codes.get(org.lower(), org)
         if not account_code and org and org.lower() not in codes:
             unmatched.add(org)
-        rows.append((line, [_email(card), first, last, _title(card), department, _phone(card), code]))
+        phone, mobile = _numbers(card)
+        rows.append((line, [_email(card), first, last, _title(card), department, phone, mobile, code]))
     if unmatched:
         warnings.append(
             "No account you may change has the code or name "
