@@ -50,6 +50,14 @@ class Activity(models.Model):
     their_participants = models.ManyToManyField(
         Contact, blank=True, related_name="activities", verbose_name="their participants"
     )
+    calendar_uid = models.CharField(
+        "calendar UID",
+        max_length=255,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The UID of the calendar invitation this activity was logged from; empty when typed in.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,6 +75,10 @@ class Activity(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("starts_at")), name="activity_ends_after_start"
+            ),
+            # One activity per invitation and account; the index also makes the lookup by UID cheap.
+            models.UniqueConstraint(
+                fields=["account", "calendar_uid"], condition=~Q(calendar_uid=""), name="activity_account_calendar_uid"
             ),
         ]
 
