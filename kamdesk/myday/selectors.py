@@ -109,7 +109,7 @@ class ContactFacts:
     id: int
     owner_id: int | None
     account_id: int
-    account_owner_id: int | None
+    account_owner_id: int | None  # when one of the batch's users: the only account owners the rule asks about
     level: str
     cadence_days: int | None
     last_contacted_at: datetime | None
@@ -281,25 +281,40 @@ def shortest_cadence_days() -> int:
     return min([*Cadence.values, *defaults])
 
 
-def contact_candidates(user_ids, since: datetime | None = None) -> Candidates:
+def owned_accounts(user_ids) -> list[tuple[int, int, str]]:
+    """(id, owner id, name) of the accounts the users own, by name."""
+    return list(Account.objects.filter(owner_id__in=user_ids).order_by("name").values_list("id", "owner_id", "name"))
+
+
+def contact_candidates(
+    user_ids, since: datetime | None = None, owned: list[tuple[int, int, str]] | None = None
+) -> Candidates:
     """The stakeholders ``overdue_contacts`` judges: current ones whose relationship owner is one of the users
     or who sit on an account one of them owns, with the cadence rules of their accounts. Two queries for a
-    whole batch. ``since``: whoever was contacted at or after it cannot be overdue (``_recent_boundary``), so
-    the database leaves them out."""
+    whole batch (three without ``owned``, the users' ``owned_accounts``). ``since``: whoever was contacted at
+    or after it cannot be overdue (``_recent_boundary``), so the database leaves them out."""
+    if owned is None:
+        owned = owned_accounts(user_ids)
+    owner_of = {pk: owner_id for pk, owner_id, _name in owned}
     contacts = Contact.objects.filter(has_left=False).order_by()
     if since is not None:
         contacts = contacts.filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=since))
-    columns = ("id", "owner_id", "account_id", "account__owner_id", "level", "cadence_days", "last_contacted_at")
-    # Two halves joined by UNION, each free to use its own index (owner; account): with an OR across the two
-    # tables PostgreSQL always reads every stakeholder.
-    theirs = contacts.filter(owner_id__in=user_ids).values_list(*columns)
-    on_owned = contacts.filter(account__owner_id__in=user_ids).values_list(*columns)
-    facts = [ContactFacts(*row) for row in theirs.union(on_owned)]
+    columns = ("id", "owner_id", "account_id", "level", "cadence_days", "last_contacted_at")
+    # Two halves joined by UNION, each free to use its own index (owner; account). The owned accounts go in
+    # as a list where ``Scope`` says so: from a join or a subquery PostgreSQL reads every stakeholder.
+    rows = contacts.filter(owner_id__in=user_ids).values_list(*columns)
+    if owner_of:
+        owned_scope = Scope(Account.objects.filter(owner_id__in=user_ids).values("id"), known=list(owner_of))
+        rows = rows.union(contacts.filter(owned_scope.q("account_id")).values_list(*columns))
+    facts = [
+        ContactFacts(pk, owner_id, account_id, owner_of.get(account_id), level, cadence, last)
+        for pk, owner_id, account_id, level, cadence, last in rows
+    ]
     if not facts:
         return Candidates(facts, {})
     # The plans of their accounts, named by a subquery: a list of hundreds of ids is slower on SQLite.
-    owned = Account.objects.filter(owner_id__in=user_ids).order_by().values("id")
-    accounts = owned.union(
+    owned_ids = Account.objects.filter(owner_id__in=user_ids).order_by().values("id")
+    accounts = owned_ids.union(
         Contact.objects.filter(owner_id__in=user_ids, has_left=False).order_by().values("account_id")
     )
     return Candidates(facts, load_cadence_rules(accounts))
@@ -340,10 +355,10 @@ def overdue_contacts(user: User, today: date, candidates: Candidates | None = No
     return rows
 
 
-def _contacts(days: dict[int, Day]) -> dict[int, list[OverdueContact]]:
+def _contacts(days: dict[int, Day], owned: list[tuple[int, int, str]]) -> dict[int, list[OverdueContact]]:
     """Each user's overdue stakeholders, from one read for the batch handed out by user first: the digest's
     batch holds every KAM's stakeholders, and each user is judged on their own only."""
-    candidates = contact_candidates(list(days), since=_recent_boundary(days))
+    candidates = contact_candidates(list(days), since=_recent_boundary(days), owned=owned)
     by_user: dict[int, list[ContactFacts]] = defaultdict(list)
     for facts in candidates.facts:
         for pk in {facts.owner_id, facts.account_owner_id} & days.keys():
@@ -511,10 +526,10 @@ def days_for(users: list[User], now: datetime) -> dict[int, Day]:
     days = {user.pk: Day(user=user, today=local_now(user, now).date()) for user in users}
     if not days:
         return days
+    owned = owned_accounts(days)
     _tasks(days)
     _meetings(days)
-    contacts = _contacts(days)
-    owned = list(Account.objects.filter(owner_id__in=days).order_by("name").values_list("id", "owner_id", "name"))
+    contacts = _contacts(days, owned)
     _behind_target(days, owned)
     _failed_imports(days, now)
     _detractors(days)

@@ -180,6 +180,14 @@ class Scope:
         sql, params = self.query.query.sql_with_params()
         return f" AND {column} IN ({sql})", list(params)
 
+    def joined(self, column: str) -> tuple[str, list]:
+        """The condition again for the other side of a join on the account, when the scope is a list: that
+        side is then read by its account index too, where PostgreSQL would otherwise hash the period's rows of
+        every account. Nothing for a subquery, which would run twice."""
+        if self.ids is None:
+            return "", []
+        return self.sql(column)
+
 
 def of_accounts(ids: "QuerySet | Scope", field: str = "account_id") -> Q:
     """The rows of the accounts ``ids``, as a filter."""
@@ -274,19 +282,21 @@ def _monthly_rebates(
     with a revenue (a gross margin) target in that month up to the as-of month. One query."""
     costs, targets = CostLine._meta.db_table, Target._meta.db_table
     scope, scope_params = account_ids.sql("c.account_id")
+    in_tr, in_tr_params = account_ids.joined("tr.account_id")
+    in_tg, in_tg_params = account_ids.joined("tg.account_id")
     covered = "c.month >= %s AND c.month < %s"
     sql = (
         f"SELECT c.month, SUM(c.amount), SUM(c.amount) FILTER (WHERE tr.id IS NOT NULL), "  # noqa: S608
         f"SUM(c.amount) FILTER (WHERE tg.id IS NOT NULL) FROM {costs} c "
         f"LEFT JOIN {targets} tr ON tr.account_id = c.account_id AND tr.month = c.month "
-        f"AND tr.metric_id = {_metric_id()} AND {covered} "
+        f"AND tr.metric_id = {_metric_id()} AND {covered}{in_tr} "
         f"LEFT JOIN {targets} tg ON tg.account_id = c.account_id AND tg.month = c.month "
-        f"AND tg.metric_id = {_metric_id()} AND {covered} "
+        f"AND tg.metric_id = {_metric_id()} AND {covered}{in_tg} "
         f"WHERE c.type = %s AND c.month >= %s AND c.month < %s{scope} GROUP BY c.month"
     )
     window = [sql_date(fiscal_year.start), sql_date(upto)]
-    params = [REVENUE, *window, GROSS_MARGIN, *window, CostType.REBATE, sql_date(start), sql_date(fiscal_year.end)]
-    params += scope_params
+    params = [REVENUE, *window, *in_tr_params, GROSS_MARGIN, *window, *in_tg_params]
+    params += [CostType.REBATE, sql_date(start), sql_date(fiscal_year.end), *scope_params]
     return {
         _as_date(month): (_decimal(total), _decimal(rev), _decimal(gm))
         for month, total, rev, gm in sql_rows(sql, params)
@@ -301,17 +311,19 @@ def _targets_and_covered(
     One query: the targets joined to the accounts' monthly roll-ups."""
     metric_table, targets, monthly = Metric._meta.db_table, Target._meta.db_table, AccountMonthly._meta.db_table
     scope, scope_params = account_ids.sql("t.account_id")
+    in_a, in_a_params = account_ids.joined("a.account_id")
     codes = ", ".join(["%s"] * len(metrics))
     sql = (
         f"SELECT m.code, t.month, SUM(t.value), SUM(a.net_amount), SUM(a.quantity), SUM(a.cost) "  # noqa: S608
         f"FROM {targets} t JOIN {metric_table} m ON m.id = t.metric_id "
         f"LEFT JOIN {monthly} a ON a.account_id = t.account_id AND a.month = t.month "
-        f"AND a.month >= %s AND a.month < %s "
+        f"AND a.month >= %s AND a.month < %s{in_a} "
         f"WHERE m.code IN ({codes}) AND t.month >= %s AND t.month < %s{scope} GROUP BY m.code, t.month"
     )
     params = [
         sql_date(fiscal_year.start),
         sql_date(upto),
+        *in_a_params,
         *metrics,
         sql_date(fiscal_year.start),
         sql_date(fiscal_year.end),
@@ -406,14 +418,16 @@ def rebates_by_account(account_ids: Scope, now: Period, before: Period) -> dict[
     has a revenue target: one query."""
     costs, targets = CostLine._meta.db_table, Target._meta.db_table
     scope, scope_params = account_ids.sql("c.account_id")
+    in_t, in_t_params = account_ids.joined("t.account_id")
     sql = (
         "SELECT c.account_id, SUM(c.amount) FILTER (WHERE c.month >= %s), "  # noqa: S608
         "SUM(c.amount) FILTER (WHERE c.month < %s), SUM(c.amount) FILTER (WHERE t.id IS NOT NULL) "
         f"FROM {costs} c LEFT JOIN {targets} t ON t.account_id = c.account_id AND t.month = c.month "
-        f"AND t.metric_id = {_metric_id()} AND c.month >= %s "
+        f"AND t.metric_id = {_metric_id()} AND c.month >= %s{in_t} "
         f"WHERE c.type = %s AND {_months_sql('c.month', now, before)}{scope} GROUP BY c.account_id"
     )
-    params = [sql_date(now.start), sql_date(before.end), REVENUE, sql_date(now.start), CostType.REBATE]
+    params = [sql_date(now.start), sql_date(before.end), REVENUE, sql_date(now.start), *in_t_params]
+    params += [CostType.REBATE]
     params += [*_months_params(now, before), *scope_params]
     return {
         pk: (_decimal(now_total), _decimal(before_total), _decimal(with_target))
@@ -426,16 +440,18 @@ def revenue_targets_by_account(account_ids: Scope, period: Period) -> dict[int, 
     that have one (before rebates). One query: the targets joined to the roll-ups."""
     targets, monthly = Target._meta.db_table, AccountMonthly._meta.db_table
     scope, scope_params = account_ids.sql("t.account_id")
+    in_a, in_a_params = account_ids.joined("a.account_id")
     sql = (
         f"SELECT t.account_id, SUM(t.value), SUM(a.net_amount) FROM {targets} t "  # noqa: S608
         f"LEFT JOIN {monthly} a ON a.account_id = t.account_id AND a.month = t.month "
-        f"AND a.month >= %s AND a.month < %s "
+        f"AND a.month >= %s AND a.month < %s{in_a} "
         f"WHERE t.metric_id = {_metric_id()} AND t.month >= %s AND t.month < %s{scope} "
         "GROUP BY t.account_id"
     )
     params = [
         sql_date(period.start),
         sql_date(period.end),
+        *in_a_params,
         REVENUE,
         sql_date(period.start),
         sql_date(period.end),
