@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -101,10 +102,10 @@ class Alert:
     action: str  # the link's text: where to act
 
 
-@dataclass(frozen=True)
-class ContactFacts:
-    """What the overdue rule reads of a stakeholder (light rows: a KAM may have thousands). It has what
-    ``effective_cadence_days`` reads of a contact: their own cadence, level and account."""
+class ContactFacts(NamedTuple):
+    """What the overdue rule reads of a stakeholder (light rows: a KAM may have thousands, so a tuple rather
+    than a model or a dataclass). It has what ``effective_cadence_days`` reads of a contact: their own
+    cadence, level and account."""
 
     id: int
     owner_id: int | None
