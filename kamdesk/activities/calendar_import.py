@@ -457,3 +457,23 @@ def _known_activities(actor: User, account: Account, uids: set[str]) -> dict[str
     for activity in on_account.filter(pk__in=own):
         known[own[activity.pk]] = activity
     return known
+
+
+SUMMARY_PARTS = [
+    (Outcome.CREATED, "logged"),
+    (Outcome.UPDATED, "updated"),
+    (Outcome.UNCHANGED, "already logged"),
+    (Outcome.CANCELLED, "cancelled"),
+    (Outcome.NOT_LOGGED, "not logged"),
+]
+
+
+def invitation_summary(result: InvitationResult) -> str:
+    """What happened to the file's events, e.g. "1 meeting logged, 1 updated, 1 already logged."."""
+    parts = []
+    for outcome, words in SUMMARY_PARTS:
+        count = result.count(outcome)
+        if count:
+            noun = "" if parts else (" meeting" if count == 1 else " meetings")
+            parts.append(f"{count}{noun} {words}")
+    return ", ".join(parts) + "."

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kamdesk.accounts.views import _visible_account
 from kamdesk.activities import calendar
-from kamdesk.activities.calendar_import import MAX_BYTES, InvitationResult, Outcome, log_invitation
+from kamdesk.activities.calendar_import import MAX_BYTES, invitation_summary, log_invitation
 from kamdesk.activities.models import Activity
 from kamdesk.activities.views import _require_edit, _run, _visible_activity
 from kamdesk.core.errors import ServiceError
@@ -134,23 +134,3 @@ def log_from_invitation(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("activities:account", pk=account.pk)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "activities/invitation_form.html", {"form": form, "account": account}, status=status)
-
-
-SUMMARY_PARTS = [
-    (Outcome.CREATED, "logged"),
-    (Outcome.UPDATED, "updated"),
-    (Outcome.UNCHANGED, "already logged"),
-    (Outcome.CANCELLED, "cancelled"),
-    (Outcome.NOT_LOGGED, "not logged"),
-]
-
-
-def invitation_summary(result: InvitationResult) -> str:
-    """What happened to the file's events, e.g. "1 meeting logged, 1 updated, 1 already logged."."""
-    parts = []
-    for outcome, words in SUMMARY_PARTS:
-        count = result.count(outcome)
-        if count:
-            noun = "" if parts else (" meeting" if count == 1 else " meetings")
-            parts.append(f"{count}{noun} {words}")
-    return ", ".join(parts) + "."
