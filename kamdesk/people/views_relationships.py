@@ -79,6 +79,56 @@ def _options_html(choices, selected) -> str:
     )
 
 
+def _people_rows_html(rmap: RelationshipMap, account: Account, can_change: bool, query: str) -> str:
+    """The rows of the "People on the map" table, written directly for the same reason as ``_options_html``:
+    a 150-person map rendered through template tags cost a third of the page. Every value is escaped by
+    ``format_html``."""
+    rows = ((_person_row(node, account, can_change, query),) for node in rmap.nodes)
+    return format_html_join("\n", "{}", rows)
+
+
+def _person_row(node, account: Account, can_change: bool, query: str) -> str:
+    left = mark_safe(" <mark>Left</mark>") if node.has_left else ""
+    elsewhere = (
+        format_html(' <small class="muted">· {}</small>', node.account_name)
+        if node.account_name and node.account_id != account.pk
+        else ""
+    )
+    action = ""
+    if can_change:
+        change = (
+            format_html(
+                '<a href="?{}&amp;contact={}#reporting-form">Change'
+                '<span class="visually-hidden"> {}\'s manager</span></a>',
+                query,
+                node.id,
+                node.name,
+            )
+            if node.editable
+            else ""
+        )
+        action = format_html("<td>{}</td>", change)
+    return format_html(
+        '<tr><td style="padding-left: {}ch"><a href="{}">{}</a>{}{}</td><td>{}</td><td>{}</td><td>{}</td>'
+        '<td class="num">{}</td><td><span class="rm-swatch" style="background: {}" aria-hidden="true"></span> {}</td>'
+        "<td>{}</td><td>{}</td>{}</tr>",
+        node.depth + 1,
+        reverse("people:detail", args=[node.id]),
+        node.name,
+        left,
+        elsewhere,
+        node.title or "—",
+        node.manager_name or "—",
+        node.buying_role_label or "—",
+        "—" if node.influence is None else node.influence,
+        node.attitude_colour,
+        node.attitude_label,
+        node.owner_name or "—",
+        node.last_contact_text,
+        action,
+    )
+
+
 def _page(request: HttpRequest, account: Account, form: ReportsToForm | None = None, status: int = 200):
     options = _options(request, account)
     rmap = relationship_map(request.user, account, **options)
@@ -86,6 +136,7 @@ def _page(request: HttpRequest, account: Account, form: ReportsToForm | None = N
     # to_svg escapes every text it writes.
     context["svg"] = mark_safe(to_svg(rmap))
     context["can_change"] = context["can_edit"] and any(node.editable for node in rmap.nodes)
+    context["people_rows"] = _people_rows_html(rmap, account, context["can_change"], context["query"])
     if context["can_change"]:
         if form is None:
             selected = request.GET.get("contact")
