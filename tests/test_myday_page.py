@@ -372,3 +372,13 @@ def test_a_crowded_day_lists_the_earliest_meetings_with_the_full_count(world, lo
     assert day.meetings_today_count == MEETINGS_SHOWN + 3 and len(day.meetings_today) == MEETINGS_SHOWN
     assert [a.subject for a in day.meetings_today[:2]] == ["Slot 00", "Slot 01"]
     assert day.meeting_count == MEETINGS_SHOWN + 3
+
+
+def test_log_is_offered_only_where_the_user_may_change_the_account(world, busy):
+    """A stakeholder the KAM looks after on an account they only read shows up, without the quick log."""
+    grant(world.account_b, world.kam_a)  # read access
+    read_only = make_contact(world.account_b, first_name="Rita", last_name="Readonly", cadence_days=7)
+    Contact.objects.filter(pk=read_only.pk).update(owner=world.kam_a)
+    rows = {row.contact_id: row for row in my_day(world.kam_a, timezone.now()).overdue_contacts}
+    assert rows[read_only.pk].can_log is False
+    assert rows[busy["never"].pk].can_log is True and rows[busy["late"].pk].can_log is True

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
@@ -495,16 +495,23 @@ def _account_ids(day: Day, contacts: list[OverdueContact]) -> set[int]:
     return {item.account_id for item in items} | {row.account_id for row in contacts}
 
 
-def _visible_ids(user: User, ids: set[int], action: str = "view") -> set[int]:
+def _visible_ids(user: User, ids: set[int], with_edit: bool) -> tuple[set[int], set[int]]:
+    """Which of the accounts ``ids`` the user may see and, with ``with_edit``, change: one query."""
     if not ids:
-        return set()
-    return set(visible_accounts(user, action).filter(id__in=ids).values_list("id", flat=True))
+        return set(), set()
+    visible = visible_accounts(user).filter(id__in=ids)
+    if not with_edit:
+        return set(visible.values_list("id", flat=True)), set()
+    editable = Exists(visible_accounts(user, EDIT).filter(id=OuterRef("id")))
+    rows = list(visible.annotate(editable=editable).values_list("id", "editable"))
+    return {pk for pk, _ in rows}, {pk for pk, can_edit in rows if can_edit}
 
 
-def _keep_visible(day: Day, contacts: list[OverdueContact]) -> None:
+def _keep_visible(day: Day, contacts: list[OverdueContact], with_edit: bool) -> None:
     """Drop whatever sits on an account the user may no longer see (a task left behind by a handover, a
-    meeting they were invited to on someone else's account). One query per user."""
-    visible = _visible_ids(day.user, _account_ids(day, contacts))
+    meeting they were invited to on someone else's account), and with ``with_edit`` mark the stakeholders
+    the user may log a contact with. One query per user."""
+    visible, editable = _visible_ids(day.user, _account_ids(day, contacts), with_edit)
     for name, count in TASK_GROUPS:
         kept = [task for task in getattr(day, name) if task.account_id in visible]
         setattr(day, count, getattr(day, count) - (len(getattr(day, name)) - len(kept)))
@@ -516,14 +523,17 @@ def _keep_visible(day: Day, contacts: list[OverdueContact]) -> None:
     shown = [row for row in contacts if row.account_id in visible]
     day.overdue_contact_count = len(shown)
     day.overdue_contacts = shown[:CONTACTS_SHOWN]
+    for row in day.overdue_contacts:
+        row.can_log = row.account_id in editable
 
 
 # --- entry points ------------------------------------------------------------------------------------------------
 
 
-def days_for(users: list[User], now: datetime) -> dict[int, Day]:
+def days_for(users: list[User], now: datetime, with_edit: bool = False) -> dict[int, Day]:
     """Every user's day at ``now`` (each in their own time zone): a fixed number of queries for the batch,
-    plus one access check per user."""
+    plus one access check per user (``with_edit``: also which overdue stakeholders they may log a contact
+    with)."""
     days = {user.pk: Day(user=user, today=local_now(user, now).date()) for user in users}
     if not days:
         return days
@@ -535,7 +545,7 @@ def days_for(users: list[User], now: datetime) -> dict[int, Day]:
     _failed_imports(days, now)
     _detractors(days)
     for pk, day in days.items():
-        _keep_visible(day, contacts[pk])
+        _keep_visible(day, contacts[pk], with_edit)
         _sum_up_alerts(day)
     _load_contacts(days)
     return days
@@ -543,9 +553,4 @@ def days_for(users: list[User], now: datetime) -> dict[int, Day]:
 
 def my_day(user: User, now: datetime) -> Day:
     """The signed-in user's day, with which stakeholders they may log a contact with (edit access)."""
-    day = days_for([user], now)[user.pk]
-    if day.overdue_contacts and not user.is_read_only:
-        editable = _visible_ids(user, {row.account_id for row in day.overdue_contacts}, EDIT)
-        for row in day.overdue_contacts:
-            row.can_log = row.account_id in editable
-    return day
+    return days_for([user], now, with_edit=not user.is_read_only)[user.pk]
