@@ -181,10 +181,10 @@ class Scope:
         return f" AND {column} IN ({sql})", list(params)
 
     def joined(self, column: str) -> tuple[str, list]:
-        """The condition again for the other side of a join on the account, when the scope is a list: that
-        side is then read by its account index too, where PostgreSQL would otherwise hash the period's rows of
-        every account. Nothing for a subquery, which would run twice."""
-        if self.ids is None:
+        """On PostgreSQL, the list again for the other side of a join on the account: that side is then read by
+        its account index too, instead of hashing the period's rows of every account. Nothing elsewhere: a
+        subquery would run twice, and SQLite's list is already near the parameter limit of older builds."""
+        if self.ids is None or connection.vendor != "postgresql":
             return "", []
         return self.sql(column)
 
