@@ -10,15 +10,10 @@ from django.urls import reverse
 from kamdesk.activities.calendar_import import MAX_BYTES, log_invitation
 from kamdesk.activities.models import Activity
 from kamdesk.core.errors import ServiceError
-from tests.activities_factories import make_activity
+from tests.activities_factories import ics, make_activity
 from tests.factories import grant, make_contact
 
 pytestmark = pytest.mark.django_db
-
-
-def ics(*events: str, tz: str = "") -> bytes:
-    body = "".join(f"BEGIN:VEVENT\r\n{event.strip()}\r\nEND:VEVENT\r\n" for event in events)
-    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n{tz}{body}END:VCALENDAR\r\n".encode()
 
 
 EVENT = """UID:abc-1@mail.example

@@ -15,9 +15,9 @@ from kamdesk.activities.models import Activity
 from kamdesk.activities.services import activity_update
 from kamdesk.audit.models import AuditEvent
 from kamdesk.core.errors import ServiceError
-from tests.activities_factories import make_activity
+from tests.activities_factories import ics, make_activity
 from tests.factories import make_contact
-from tests.test_calendar_import import ics, upload
+from tests.test_calendar_import import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from kamdesk.accounts.models import Access
 from kamdesk.activities.models import Activity, Task, TaskComment
 from kamdesk.audit.models import AuditEvent
-from tests.activities_factories import make_activity, make_task
+from tests.activities_factories import ics, make_activity, make_task
 from tests.factories import grant, make_contact
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,12 +39,6 @@ def refused(*args, match: str) -> None:
 
 def audit_count() -> int:
     return AuditEvent.objects.count()
-
-
-def ics(*events: str, method: str = "") -> bytes:
-    body = "".join(f"BEGIN:VEVENT\r\n{event.strip()}\r\nEND:VEVENT\r\n" for event in events)
-    head = f"METHOD:{method}\r\n" if method else ""
-    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n{head}{body}END:VCALENDAR\r\n".encode()
 
 
 INVITATION = """UID:jbp-7@mail.example

@@ -13,7 +13,7 @@ next steps are internal and never leave kamdesk in a calendar file.
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.utils import timezone
 from kamdesk.activities.models import Activity, ActivityKind, ActivityStatus
 from kamdesk.audit.models import AuditEvent
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 PRODID = "-//kamdesk//kamdesk activities//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -41,16 +42,6 @@ STATUSES = {
     ActivityStatus.DONE: "CONFIRMED",
     ActivityStatus.CANCELLED: "CANCELLED",
 }
-
-
-def user_zone(user: User | None) -> ZoneInfo:
-    """The user's time zone; an unknown name falls back to the installation's, so a file is always made."""
-    for name in (getattr(user, "time_zone", None), settings.TIME_ZONE, "UTC"):
-        try:
-            return ZoneInfo(name) if name else ZoneInfo("UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return ZoneInfo("UTC")
 
 
 def event_end(activity: Activity) -> datetime:

@@ -33,7 +33,7 @@ from django.urls import reverse
 
 from kamdesk.accounts.models import Account
 from kamdesk.accounts.selectors import account_group_ids
-from kamdesk.activities.calendar import KIND_DURATIONS, event_end, event_uid, user_zone
+from kamdesk.activities.calendar import KIND_DURATIONS, event_end, event_uid
 from kamdesk.activities.models import Activity, ActivityKind, ActivityStatus
 from kamdesk.activities.selectors import visible_activities
 from kamdesk.activities.services import activity_cancel, activity_create, activity_update
@@ -41,6 +41,7 @@ from kamdesk.core.errors import ServiceError
 from kamdesk.people.models import Contact
 from kamdesk.people.services import visible_contacts
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 MAX_BYTES = 1024 * 1024  # an invitation is a few kilobytes; a bigger file is not an invitation
 MAX_EVENTS = 50

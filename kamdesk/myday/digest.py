@@ -22,8 +22,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from kamdesk.myday.models import DigestDelivery, DigestPreference
-from kamdesk.myday.selectors import Day, days_for, local_now, user_zone
+from kamdesk.myday.selectors import Day, days_for, local_now
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
@@ -35,6 +34,7 @@ from kamdesk.sales.dashboards import (
 from kamdesk.sales.models import SalesImport
 from kamdesk.sales.periods import year_to_date
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 UPCOMING_DAYS = 7  # tasks due after today and up to this many days ahead, shown collapsed
 TASKS_SHOWN = 10  # per group (overdue, today, next days): the most urgent; the counts cover them all
@@ -71,14 +71,6 @@ ACTIVITY_COLUMNS = (
 
 
 # --- the user's clock -----------------------------------------------------------------------------------------
-
-
-def user_zone(user: User) -> ZoneInfo:
-    """The user's time zone; an unknown name (typed into the database by hand) falls back to UTC."""
-    try:
-        return ZoneInfo(user.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_now(user: User, now: datetime) -> datetime:
@@ -297,6 +289,7 @@ def contact_candidates(
     if owned is None:
         owned = owned_accounts(user_ids)
     owner_of = {pk: owner_id for pk, owner_id, _name in owned}
+    owned_ids = Account.objects.filter(owner_id__in=user_ids).order_by().values("id")
     contacts = Contact.objects.filter(has_left=False).order_by()
     if since is not None:
         contacts = contacts.filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=since))
@@ -305,7 +298,7 @@ def contact_candidates(
     # as a list where ``Scope`` says so: from a join or a subquery PostgreSQL reads every stakeholder.
     rows = contacts.filter(owner_id__in=user_ids).values_list(*columns)
     if owner_of:
-        owned_scope = Scope(Account.objects.filter(owner_id__in=user_ids).values("id"), known=list(owner_of))
+        owned_scope = Scope(owned_ids, known=list(owner_of))
         rows = rows.union(contacts.filter(owned_scope.q("account_id")).values_list(*columns))
     facts = [
         ContactFacts(pk, owner_id, account_id, owner_of.get(account_id), level, cadence, last)
@@ -314,7 +307,6 @@ def contact_candidates(
     if not facts:
         return Candidates(facts, {})
     # The plans of their accounts, named by a subquery: a list of hundreds of ids is slower on SQLite.
-    owned_ids = Account.objects.filter(owner_id__in=user_ids).order_by().values("id")
     accounts = owned_ids.union(
         Contact.objects.filter(owner_id__in=user_ids, has_left=False).order_by().values("account_id")
     )

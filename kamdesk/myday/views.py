@@ -20,8 +20,9 @@ from kamdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from kamdesk.core.forms import add_service_errors
 from kamdesk.myday import services
 from kamdesk.myday.forms import DigestPreferenceForm, LogContactForm
-from kamdesk.myday.selectors import my_day, user_zone
+from kamdesk.myday.selectors import my_day
 from kamdesk.people.services import visible_contacts
+from kamdesk.users.zones import user_zone
 
 
 @login_required

@@ -14,15 +14,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from kamdesk.activities import selectors
-from kamdesk.activities.calendar import user_zone
 from kamdesk.activities.models import Activity, Task, TaskPriority
 from kamdesk.core.errors import NotFound, ServiceError
 from kamdesk.people.models import Contact
 from kamdesk.people.services import visible_contacts
-from kamdesk.users.management.cli_support import command_error, user_by_email
+from kamdesk.users.management.cli_support import choice, command_error, user_by_email
 from kamdesk.users.models import User
 
 MAX_ID = 2**63 - 1  # the largest primary key the databases hold
@@ -46,18 +44,6 @@ def record_id(value: str) -> int:
 
 def add_as_option(parser) -> None:
     parser.add_argument("--as", dest="as_email", metavar="EMAIL", help="Act as this user (default: the system).")
-
-
-def pick(value: str, allowed: Iterable[str], what: str) -> str:
-    allowed = list(allowed)
-    if value not in allowed:
-        raise CommandError(f"Unknown {what} {value!r}. Choose one of: {', '.join(allowed)}.")
-    return value
-
-
-def acting_zone(actor: User | None) -> ZoneInfo:
-    """The time zone times are read and shown in: the acting user's, the installation's for the system."""
-    return user_zone(actor) if actor is not None else timezone.get_default_timezone()
 
 
 def moment(value: str, option: str, zone: ZoneInfo) -> datetime:
@@ -95,7 +81,7 @@ def task_settings(actor: User | None, options, *, whose: str = "task's") -> tupl
     if owner is None:
         raise CommandError(f"Give the {whose} owner with --owner EMAIL (or act as them with --as EMAIL).")
     due = day_or_none(options["due"], "--due") if options.get("due") else None
-    return owner, due, pick(options["priority"], TaskPriority.values, "priority")
+    return owner, due, choice(options["priority"], TaskPriority.values, "priority")
 
 
 # --- refusals -----------------------------------------------------------------------------------------------

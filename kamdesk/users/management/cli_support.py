@@ -3,6 +3,7 @@ operator types, and turning a service's refusal into a clear command error."""
 
 import getpass
 import sys
+from collections.abc import Iterable
 
 from django.core.management.base import CommandError
 
@@ -36,10 +37,16 @@ def team_by_name(name: str) -> Team:
     return team
 
 
+def choice(value: str, allowed: Iterable[str], what: str) -> str:
+    """``value`` when it is one of ``allowed`` (e.g. a choices class's ``values``), else a command error."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise CommandError(f"Unknown {what} {value!r}. Choose one of: {', '.join(allowed)}.")
+    return value
+
+
 def role_value(role: str) -> str:
-    if role not in Role.values:
-        raise CommandError(f"Unknown role {role!r}. Choose one of: {', '.join(Role.values)}.")
-    return role
+    return choice(role, Role.values, "role")
 
 
 def read_password(stdin=None, *, from_stdin: bool = False) -> str:

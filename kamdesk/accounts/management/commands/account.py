@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kamdesk.accounts.models import Access, Account, AccountMembership, TeamRole
 from kamdesk.accounts.services import account_handover, membership_remove, membership_set
 from kamdesk.core.errors import ServiceError
-from kamdesk.users.management.cli_support import command_error, team_by_name, user_by_email
+from kamdesk.users.management.cli_support import choice, command_error, team_by_name, user_by_email
 
 
 def account_by_code(code: str) -> Account:
@@ -16,12 +16,6 @@ def account_by_code(code: str) -> Account:
     if account is None:
         raise CommandError(f"No account with the code {code!r}.")
     return account
-
-
-def choice(value: str, choices: type, what: str) -> str:
-    if value not in choices.values:
-        raise CommandError(f"Unknown {what} {value!r}. Choose one of: {', '.join(choices.values)}.")
-    return value
 
 
 class Command(BaseCommand):
@@ -81,8 +75,8 @@ class Command(BaseCommand):
             actor=None,
             account_id=account.pk,
             user=user,
-            role=choice(role, TeamRole, "role"),
-            access=choice(access, Access, "access level"),
+            role=choice(role, TeamRole.values, "role"),
+            access=choice(access, Access.values, "access level"),
         )
         self.stdout.write(
             f"{user.email} is on the team of {account.code} ({account.name}) as "

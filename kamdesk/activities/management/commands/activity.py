@@ -19,14 +19,12 @@ from kamdesk.accounts.models import Account
 from kamdesk.activities import calendar
 from kamdesk.activities.calendar_import import MAX_BYTES, InvitationResult, invitation_summary, log_invitation
 from kamdesk.activities.management.cli import (
-    acting_zone,
     add_as_option,
     add_task_options,
     as_json,
     contacts_by_email,
     labelled,
     moment,
-    pick,
     record_id,
     refusals,
     table,
@@ -45,7 +43,9 @@ from kamdesk.activities.services import (
     next_step_lines,
 )
 from kamdesk.imports.management.actor import acting_user
+from kamdesk.users.management.cli_support import choice
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 LIST_LIMIT = 500
 MAX_MINUTES = 7 * 24 * 60
@@ -181,7 +181,7 @@ class Command(BaseCommand):
     def run_list(self, actor: User | None, options) -> None:
         account = visible_account(actor, options["account"])
         activities = list(account_activities(actor, account)[:LIST_LIMIT])
-        zone = acting_zone(actor)
+        zone = user_zone(actor)
         if options["format"] == "json":
             self.stdout.write(as_json([activity_dict(a, zone) for a in activities]), ending="")
             return
@@ -196,7 +196,7 @@ class Command(BaseCommand):
 
     def run_show(self, actor: User | None, options) -> None:
         activity = visible_activity(actor, options["activity_id"])
-        zone = acting_zone(actor)
+        zone = user_zone(actor)
         if options["format"] == "json":
             self.stdout.write(as_json(activity_detail_dict(activity, zone)), ending="")
             return
@@ -236,8 +236,8 @@ class Command(BaseCommand):
 
     def run_add(self, actor: User | None, options) -> None:
         account = visible_account(actor, options["account"])
-        kind = pick(options["kind"], ActivityKind.values, "kind")
-        zone = acting_zone(actor)
+        kind = choice(options["kind"], ActivityKind.values, "kind")
+        zone = user_zone(actor)
         starts_at = moment(options["starts"], "--starts", zone)
         activity = activity_create(
             actor=actor,
@@ -321,7 +321,7 @@ def visible_account(actor: User | None, code: str) -> Account:
 def new_status(status: str | None, starts_at: datetime) -> str:
     if status is None:
         return ActivityStatus.DONE if starts_at <= timezone.now() else ActivityStatus.PLANNED
-    return pick(status, NEW_STATUSES, "status")
+    return choice(status, NEW_STATUSES, "status")
 
 
 def ends_at(options, starts_at: datetime, zone) -> datetime | None:

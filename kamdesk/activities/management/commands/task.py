@@ -8,16 +8,14 @@ that user may see and do.
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from kamdesk.accounts.management.commands.account import account_by_code, choice
+from kamdesk.accounts.management.commands.account import account_by_code
 from kamdesk.activities import selectors
 from kamdesk.activities.management.cli import (
-    acting_zone,
     add_as_option,
     add_task_options,
     as_json,
     day_or_none,
     labelled,
-    pick,
     record_id,
     refusals,
     task_settings,
@@ -34,8 +32,9 @@ from kamdesk.activities.services import (
     task_update,
 )
 from kamdesk.imports.management.actor import acting_user
-from kamdesk.users.management.cli_support import user_by_email
+from kamdesk.users.management.cli_support import choice, user_by_email
 from kamdesk.users.models import User
+from kamdesk.users.zones import user_zone
 
 LIST_LIMIT = 500
 
@@ -128,7 +127,7 @@ class Command(BaseCommand):
     def run_list(self, actor: User | None, options) -> None:
         status = options["status"]
         if status != "any":
-            choice(status, TaskStatus, "status")
+            choice(status, TaskStatus.values, "status")
         if actor is None:
             tasks = Task.objects.select_related("account", "owner")
         else:
@@ -161,7 +160,7 @@ class Command(BaseCommand):
 
     def run_show(self, actor: User | None, options) -> None:
         task = visible_task(actor, options["task_id"])
-        zone = acting_zone(actor)
+        zone = user_zone(actor)
         if options["format"] == "json":
             self.stdout.write(as_json(task_detail_dict(task, zone)), ending="")
             return
@@ -219,7 +218,7 @@ def task_changes(options) -> dict:
     if options.get("due") is not None:
         changes["due_date"] = day_or_none(options["due"], "--due")
     if options.get("priority") is not None:
-        changes["priority"] = pick(options["priority"], TaskPriority.values, "priority")
+        changes["priority"] = choice(options["priority"], TaskPriority.values, "priority")
     if options.get("description") is not None:
         changes["description"] = options["description"]
     return changes
