@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -223,10 +224,13 @@ def _executemany_file(connection, transaction, path: str) -> int:
 
 
 def step_import(path: str) -> dict:
+    from django.db import connection
+
     from kamdesk.sales.sales_import import import_file
 
+    statements = StatementTimes()
     started = time.monotonic()
-    with Path(path).open("rb") as handle:
+    with connection.execute_wrapper(statements), Path(path).open("rb") as handle:
         report = import_file("sales", handle, Path(path).name, actor=None)
     seconds = time.monotonic() - started
     if report.rejected or not report.written:
@@ -234,7 +238,50 @@ def step_import(path: str) -> dict:
     figures = _figures(report.rows, seconds)
     figures.update(created=report.created, updated=report.updated, unchanged=report.unchanged)
     figures["rollup_months"] = report.rollup_months
+    figures["statements"] = statements.slowest(seconds)
     return figures
+
+
+class StatementTimes:
+    """Seconds spent in each kind of SQL statement (what it does to which table), for ``--breakdown``."""
+
+    SHOWN = 10
+    PATTERN = re.compile(
+        r"\s*(INSERT INTO|CREATE TEMPORARY TABLE|CREATE INDEX|DELETE FROM|UPDATE|DROP TABLE(?: IF EXISTS)?)"
+        r"\s+(\w+)|\s*(SELECT)\b.*?\bFROM\s+\(?\s*(?:SELECT\b.*?\bFROM\s+)?(\w+)",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.monotonic()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            label = self.label(sql)
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.monotonic() - started
+
+    @classmethod
+    def label(cls, sql: str) -> str:
+        match = cls.PATTERN.match(sql)
+        if not match:
+            return sql.split(None, 1)[0].upper()
+        verb, table = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        return f"{verb.upper()} {'… FROM ' if verb.upper() == 'SELECT' else ''}{table}"
+
+    def slowest(self, total: float) -> list[tuple[str, float]]:
+        """The SHOWN costliest kinds, then the rest of the time: reading the file, COPY and Python."""
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])
+        shown = [(label, round(seconds, 2)) for label, seconds in ranked[: self.SHOWN]]
+        others = sum(seconds for _label, seconds in ranked[self.SHOWN :])
+        if others:
+            shown.append(("other SQL statements", round(others, 2)))
+        shown.append(
+            ("outside SQL statements (reading the file, COPY, Python)", round(total - sum(self.seconds.values()), 2))
+        )
+        return shown
 
 
 def step_cleanup() -> dict:
@@ -265,7 +312,7 @@ def _figures(rows: int, seconds: float) -> dict:
     }
 
 
-def format_report(result: dict) -> str:
+def format_report(result: dict, breakdown: bool = False) -> str:
     lines = [
         f"{result['lines']:,} lines ({result['file_bytes'] / 1e6:.0f} MB) on {result['database']}",
         f"{'step':<12}{'rows/s':>12}{'seconds':>10}{'peak RSS MB':>14}",
@@ -277,6 +324,10 @@ def format_report(result: dict) -> str:
         f"import / baseline = {result['import_vs_baseline']:.2f}, re-import / baseline = "
         f"{result['reimport_vs_baseline']:.2f} (target ≥ 0.50)"
     )
+    if breakdown:
+        for name in ("import", "reimport"):
+            lines.append(f"where the {name} spent its {result[name]['seconds']} s:")
+            lines += [f"  {seconds:>8.2f} s  {label}" for label, seconds in result[name]["statements"]]
     return "\n".join(lines)
 
 
@@ -286,6 +337,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or default_database_url())
     parser.add_argument("--workdir", type=Path, default=BASE_DIR / "var" / "bench-sales")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="Also print where the imports spent their time, per SQL statement."
+    )
     parser.add_argument("--step", choices=["prepare", "baseline", "import", "cleanup"], help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -296,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(result))
         return
     result = run(options.lines, options.database_url, options.workdir)
-    print(json.dumps(result, indent=2) if options.json else format_report(result))
+    print(json.dumps(result, indent=2) if options.json else format_report(result, options.breakdown))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters as filters
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from kamdesk.access.scope import can_see_costs, visible_accounts
 from kamdesk.accounts.models import Account, AccountClosure, Channel, Tier
@@ -833,25 +833,8 @@ def account_commercial(user: User, account: Account, as_of: date | None = None) 
 
 def sales_mix(tree: Scope, period: Period, limit: int = MIX_PRODUCTS) -> tuple[list[MixRow], list[MixRow]]:
     """The product mix (the best-selling products of the period by invoiced net sales, the rest summed as one
-    row) and the category mix, from one read of the product roll-ups grouped by product.
-
-    Grouped by the product id alone (its columns come along as MAX): grouping by the product's columns makes
-    SQLite walk the whole catalogue and look up every product for every account, a cost that grows with the
-    roll-ups."""
-    rows = sorted(
-        SalesMonthly.objects.filter(_in(period), tree.q())
-        .values("product_id")
-        .annotate(
-            revenue=Sum("net_amount"),
-            volume=Sum("quantity"),
-            sku=Max("product__sku"),
-            name=Max("product__name"),
-            category=Max("product__category"),
-        )
-        .order_by()
-        .values_list("revenue", "volume", "sku", "name", "category"),
-        key=lambda row: (-row[0], row[2]),
-    )
+    row) and the category mix, from one read of the product roll-ups grouped by product."""
+    rows = sorted(_product_sums(tree, period), key=lambda row: (-row[0], row[2]))
     total = sum((row[0] for row in rows), ZERO)
     mix = [
         MixRow(name, cents(revenue), units(volume), _share(revenue, total), sku)
@@ -872,6 +855,21 @@ def sales_mix(tree: Scope, period: Period, limit: int = MIX_PRODUCTS) -> tuple[l
     ]
 
 
+def _product_sums(tree: Scope, period: Period) -> list[tuple[Decimal, Decimal, str, str, str]]:
+    """(revenue, volume, SKU, name, category) of each product the scope sold in the period. The roll-up rows
+    are summed per product from the covering index on (account, month, ...) first, and only then joined to
+    the catalogue: a catalogue lookup per product rather than per roll-up row, which grows with the data."""
+    scope, scope_params = tree.sql("account_id")
+    rows = sql_rows(
+        f"SELECT s.revenue, s.volume, p.sku, p.name, p.category FROM ("  # noqa: S608
+        f"SELECT product_id, SUM(net_amount) AS revenue, SUM(quantity) AS volume FROM {SalesMonthly._meta.db_table} "
+        f"WHERE month >= %s AND month < %s{scope} GROUP BY product_id) s "
+        f"JOIN {Product._meta.db_table} p ON p.id = s.product_id",
+        [sql_date(period.start), sql_date(period.end), *scope_params],
+    )
+    return [(_decimal(revenue), _decimal(volume), sku, name, category) for revenue, volume, sku, name, category in rows]
+
+
 def _share(part: Decimal, total: Decimal) -> Decimal | None:
     return (part / total * 100).quantize(Decimal("0.1")) if total else None
 
@@ -883,8 +881,12 @@ def listing_summary(tree: Scope, as_of: date | None) -> tuple[dict[str, int], in
     by_status = {label: counts.get(value, 0) for value, label in ListingStatus.choices}
     if as_of is None:
         return by_status, counts.get(ListingStatus.LISTED, 0)
+    # The twelve months as a list, not a range: each is then an exact lookup in whichever index the database
+    # picks — without statistics SQLite takes the covering (account, month, ...) one and would walk every
+    # product of the account's months for each listing.
+    last_12_months = [add_months(as_of, -back) for back in range(12)]
     recent_sales = SalesMonthly.objects.filter(
-        account_id=OuterRef("account_id"), product_id=OuterRef("product_id"), month__gt=add_months(as_of, -12)
+        account_id=OuterRef("account_id"), product_id=OuterRef("product_id"), month__in=last_12_months
     ).filter(quantity__gt=0)
     not_selling = listings.filter(status=ListingStatus.LISTED).exclude(Exists(recent_sales)).count()
     return by_status, not_selling

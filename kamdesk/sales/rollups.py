@@ -29,6 +29,7 @@ QUARTER_OF_MONTH = {
 SUMS = "SUM(quantity), SUM(gross_amount), SUM(discount), SUM(net_amount), SUM(cost), {count}"
 COLUMNS = "account_id, {extra}month, quantity, gross_amount, discount, net_amount, cost, lines"
 AMOUNTS = ("quantity", "gross_amount", "discount", "net_amount", "cost", "lines")
+SUMMED_AMOUNTS = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
 
 
 def lock(cursor) -> None:
@@ -137,38 +138,57 @@ def add_changes(cursor, added: str, removed: str) -> int:
 
     Sums and counts add up exactly (PostgreSQL's numeric; SQLite's doubles to far below a cent), so this
     keeps what ``rebuild()`` would compute. The caller holds ``lock()``."""
-    sums = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
-    quarter = QUARTER_OF_MONTH[connection.vendor]
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {removed})")
     anything_removed = cursor.fetchone()[0]
-    # The tables hold one row per product roll-up row already; the account roll-ups sum them. (WHERE 1 = 1:
-    # SQLite's upsert parser needs a WHERE before ON CONFLICT.)
+    # The product tables can hold a row per sales line; the account and quarter roll-ups read them summed
+    # per account and month once (a few rows per account), not grouped again for each.
+    per_account = {table: f"{table}_by_account" for table in (added, removed)}
+    for table, summed in per_account.items():
+        _sum_per_account_month(cursor, table, summed)
+    columns = ", ".join(AMOUNTS)
+    quarter = QUARTER_OF_MONTH[connection.vendor]
+
+    # The rows to add to (or take off) each roll-up, from ``added`` or ``removed``. (WHERE 1 = 1: SQLite's
+    # upsert parser needs a WHERE before ON CONFLICT.)
+    def product_rows(table: str) -> str:
+        return f"SELECT account_id, product_id, month, {columns} FROM {table} WHERE 1 = 1"
+
+    def account_rows(table: str) -> str:
+        return f"SELECT account_id, month, {columns} FROM {per_account[table]} WHERE 1 = 1"
+
+    def quarter_rows(table: str) -> str:
+        summed = per_account[table]
+        return f"SELECT account_id, {quarter} AS quarter, {SUMMED_AMOUNTS} FROM {summed} WHERE 1 = 1 GROUP BY 1, 2"
+
     targets = (
-        (
-            SalesMonthly,
-            "account_id, product_id, month",
-            f"SELECT account_id, product_id, month, {', '.join(AMOUNTS)} FROM {{}} WHERE 1 = 1",
-        ),
-        (AccountMonthly, "account_id, month", f"SELECT account_id, month, {sums} FROM {{}} WHERE 1 = 1 GROUP BY 1, 2"),
-        (
-            AccountQuarterly,
-            "account_id, quarter",
-            f"SELECT account_id, {quarter} AS quarter, {sums} FROM {{}} WHERE 1 = 1 GROUP BY 1, 2",
-        ),
+        (SalesMonthly, "account_id, product_id, month", product_rows),
+        (AccountMonthly, "account_id, month", account_rows),
+        (AccountQuarterly, "account_id, quarter", quarter_rows),
     )
     for model, key, rows in targets:
         table = model._meta.db_table
         add = ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in AMOUNTS)
-        cursor.execute(
-            f"INSERT INTO {table} ({key}, {', '.join(AMOUNTS)}) {rows.format(added)} "
-            f"ON CONFLICT ({key}) DO UPDATE SET {add}"
-        )
+        cursor.execute(f"INSERT INTO {table} ({key}, {columns}) {rows(added)} ON CONFLICT ({key}) DO UPDATE SET {add}")
         if anything_removed:
-            _subtract(cursor, table, key, rows.format(removed))
+            _subtract(cursor, table, key, rows(removed))
+    added_months, removed_months = per_account[added], per_account[removed]
     cursor.execute(
-        f"SELECT COUNT(*) FROM (SELECT account_id, month FROM {added} UNION SELECT account_id, month FROM {removed}) t"
+        f"SELECT COUNT(*) FROM (SELECT account_id, month FROM {added_months} "
+        f"UNION SELECT account_id, month FROM {removed_months}) t"
     )
-    return cursor.fetchone()[0]
+    changed = cursor.fetchone()[0]
+    for summed in per_account.values():
+        cursor.execute(f"DROP TABLE {summed}")
+    return changed
+
+
+def _sum_per_account_month(cursor, table: str, summed: str) -> None:
+    """``summed``: the rows of ``table`` summed per account and month."""
+    cursor.execute(f"DROP TABLE IF EXISTS {summed}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {summed} AS SELECT account_id, month, {SUMMED_AMOUNTS} FROM {table} "
+        "GROUP BY account_id, month"
+    )
 
 
 def _subtract(cursor, table: str, key: str, rows: str) -> None:
