@@ -166,6 +166,24 @@ def test_dashboard_hides_margins_and_hidden_accounts(book):
 # --- the Commercial tab selectors --------------------------------------------------------------------------------
 
 
+def test_listed_but_not_selling_means_no_units_sold_in_the_twelve_months_up_to_the_latest():
+    """A listing counts as selling when the account bought the product in one of the twelve months up to the
+    month of the figures, and not when its last purchase was a month earlier, or a credit note."""
+    account = make_account()
+    bought_11_months_back, bought_12_months_back, credited, never = (make_product() for _ in range(4))
+    for product in (bought_11_months_back, bought_12_months_back, credited, never):
+        listing_set(actor=None, account_id=account.pk, product=product, status="listed", since=date(2023, 1, 1))
+    make_sale(account, bought_11_months_back, date(2024, 4, 30))
+    make_sale(account, bought_12_months_back, date(2024, 3, 31))
+    make_sale(account, credited, date(2025, 2, 3), quantity="-1", net="-10.00", cost="-6.00")
+    make_sale(account, never, MARCH, quantity="0", net="0.00", cost="0.00")  # a zero line: no units
+    rollups.rebuild()
+    scope = dashboards_module.Scope(Account.objects.filter(pk=account.pk).values("id"))
+    by_status, not_selling = dashboards_module.listing_summary(scope, MARCH)
+    assert by_status["Listed"] == 4
+    assert not_selling == 3  # all but the product bought in April 2024, eleven months before March 2025
+
+
 def test_commercial_tab_rolls_up_the_subsidiaries(book):
     commercial = account_commercial(book.lead, book.global_account)
     assert commercial.as_of == MARCH
