@@ -26,10 +26,15 @@ QUARTER_OF_MONTH = {
     "postgresql": "CAST(date_trunc('quarter', month) AS date)",
 }
 
-SUMS = "SUM(quantity), SUM(gross_amount), SUM(discount), SUM(net_amount), SUM(cost), {count}"
 COLUMNS = "account_id, {extra}month, quantity, gross_amount, discount, net_amount, cost, lines"
 AMOUNTS = ("quantity", "gross_amount", "discount", "net_amount", "cost", "lines")
-SUMMED_AMOUNTS = ", ".join(f"SUM({column}) AS {column}" for column in AMOUNTS)
+
+
+def summed_amounts(count: str = "SUM(lines)", of: str = "") -> str:
+    """SQL for the roll-up amounts summed, each named after its column: ``count`` gives ``lines`` (COUNT(*)
+    over sales lines, SUM(lines) over roll-up rows); ``of`` goes in front of each column (a table alias)."""
+    sums = [f"SUM({of}{column}) AS {column}" for column in AMOUNTS if column != "lines"]
+    return ", ".join([*sums, f"{count} AS lines"])
 
 
 def lock(cursor) -> None:
@@ -79,12 +84,12 @@ def rebuild() -> None:
         cursor.execute(f"DELETE FROM {by_product}")
         cursor.execute(
             f"INSERT INTO {by_product} ({COLUMNS.format(extra='product_id, ')}) "
-            f"SELECT account_id, product_id, {month}, {SUMS.format(count='COUNT(*)')} FROM {facts} "
+            f"SELECT account_id, product_id, {month}, {summed_amounts('COUNT(*)')} FROM {facts} "
             f"GROUP BY account_id, product_id, {month} ORDER BY account_id, product_id, {month}"
         )
         cursor.execute(
             f"INSERT INTO {by_account} ({COLUMNS.format(extra='')}) "
-            f"SELECT account_id, month, {SUMS.format(count='SUM(lines)')} FROM {by_product} GROUP BY account_id, month"
+            f"SELECT account_id, month, {summed_amounts()} FROM {by_product} GROUP BY account_id, month"
         )
         _insert_quarters(cursor, "", [])
 
@@ -94,7 +99,7 @@ def _insert_quarters(cursor, where: str, params: list) -> None:
     quarter = QUARTER_OF_MONTH[connection.vendor]
     cursor.execute(
         f"INSERT INTO {AccountQuarterly._meta.db_table} (account_id, quarter, {', '.join(AMOUNTS)}) "
-        f"SELECT account_id, {quarter}, {SUMS.format(count='SUM(lines)')} "
+        f"SELECT account_id, {quarter}, {summed_amounts()} "
         f"FROM {AccountMonthly._meta.db_table} WHERE 1 = 1{where} GROUP BY account_id, {quarter}",
         params,
     )
@@ -117,13 +122,13 @@ def _refresh_month(cursor, month: date, account_ids: list[int] | None) -> None:
     cursor.execute(f"DELETE FROM {by_product} WHERE month = %s{only}", [month, *params])
     cursor.execute(
         f"INSERT INTO {by_product} ({COLUMNS.format(extra='product_id, ')}) "
-        f"SELECT account_id, product_id, %s, {SUMS.format(count='COUNT(*)')} FROM {facts} "
+        f"SELECT account_id, product_id, %s, {summed_amounts('COUNT(*)')} FROM {facts} "
         f"WHERE date >= %s AND date < %s{only} GROUP BY account_id, product_id",
         [month, month, next_month(month), *params],
     )
     cursor.execute(
         f"INSERT INTO {by_account} ({COLUMNS.format(extra='')}) "
-        f"SELECT account_id, %s, {SUMS.format(count='SUM(lines)')} FROM {by_product} "
+        f"SELECT account_id, %s, {summed_amounts()} FROM {by_product} "
         f"WHERE month = %s{only} GROUP BY account_id",
         [month, month, *params],
     )
@@ -158,7 +163,7 @@ def add_changes(cursor, added: str, removed: str) -> int:
 
     def quarter_rows(table: str) -> str:
         summed = per_account[table]
-        return f"SELECT account_id, {quarter} AS quarter, {SUMMED_AMOUNTS} FROM {summed} WHERE 1 = 1 GROUP BY 1, 2"
+        return f"SELECT account_id, {quarter} AS quarter, {summed_amounts()} FROM {summed} WHERE 1 = 1 GROUP BY 1, 2"
 
     targets = (
         (SalesMonthly, "account_id, product_id, month", product_rows),
@@ -186,7 +191,7 @@ def _sum_per_account_month(cursor, table: str, summed: str) -> None:
     """``summed``: the rows of ``table`` summed per account and month."""
     cursor.execute(f"DROP TABLE IF EXISTS {summed}")
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {summed} AS SELECT account_id, month, {SUMMED_AMOUNTS} FROM {table} "
+        f"CREATE TEMPORARY TABLE {summed} AS SELECT account_id, month, {summed_amounts()} FROM {table} "
         "GROUP BY account_id, month"
     )
 

@@ -499,11 +499,10 @@ def _collect_changes(checker: Checker, cursor) -> None:
         (REMOVED, "t", f"JOIN {table} t ON {match} WHERE {changed}"),
     ):
         month = _month_of(f"{side}.date")
-        sums = ", ".join(f"SUM({side}.{column}) AS {column}" for column in rollups.AMOUNTS if column != "lines")
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {name} AS SELECT {side}.account_id AS account_id, "  # noqa: S608
-            f"{side}.product_id AS product_id, {month} AS month, {sums}, COUNT(*) AS lines "
+            f"{side}.product_id AS product_id, {month} AS month, {rollups.summed_amounts('COUNT(*)', of=f'{side}.')} "
             f"FROM {STAGE} s {where} GROUP BY {side}.account_id, {side}.product_id, {month}"
         )
 
